@@ -1,0 +1,103 @@
+/**
+ * The one registry of coded errors. Every error karbor-ts throws carries one of these codes;
+ * `docs/errors.md` has a row per code and a test keeps the two in step.
+ *
+ * Rules: a code is never renamed or reused; match errors on `code`, never on class identity.
+ *
+ * @module
+ */
+
+/** The families of errors; each maps to one error class and, in the HTTP adapter, one status. */
+export const ErrorKind = {
+  /** Input that breaks a schema, a grammar or a documented rule. */
+  VALIDATION: 'validation',
+  /** Something named by id does not exist (or is not visible to the caller). */
+  NOT_FOUND: 'not_found',
+  /** The request conflicts with current state: an illegal status transition, a held lease. */
+  CONFLICT: 'conflict',
+  /** A plugin was refused at registration or failed while running. */
+  PLUGIN: 'plugin',
+  /** A bank (storage back-end) refused or failed an operation. */
+  BANK: 'bank',
+  /** A flow did not finish. */
+  FLOW: 'flow',
+  /** The work was cancelled on request. */
+  CANCELLED: 'cancelled',
+  /** The work ran past its deadline. */
+  TIMEOUT: 'timeout',
+  /** A defect or an unexpected error from outside the framework. */
+  INTERNAL: 'internal',
+} as const;
+
+/** One of the {@link ErrorKind} values. */
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** What the registry records about one code. */
+export interface ErrorSpec {
+  /** The family the code belongs to. */
+  readonly kind: ErrorKind;
+  /** Whether repeating the same operation may succeed. */
+  readonly retryable: boolean;
+  /** The default message, used when the thrower gives none. */
+  readonly message: string;
+}
+
+/**
+ * Every error code, with its family, retry hint and default message.
+ *
+ * Codes are grouped by the part of the framework that raises them.
+ */
+export const ERROR_CODES = {
+  // core
+  KTS_ERR_VALIDATION: { kind: 'validation', retryable: false, message: 'Invalid input' },
+  KTS_ERR_INVALID_OPTION: { kind: 'validation', retryable: false, message: 'Invalid option' },
+  KTS_ERR_RESOURCE_KEY_INVALID: { kind: 'validation', retryable: false, message: 'Invalid resource key' },
+  KTS_ERR_GRAPH_CYCLE: { kind: 'validation', retryable: false, message: 'The resource graph has a cycle' },
+  KTS_ERR_GRAPH_INVALID: { kind: 'validation', retryable: false, message: 'Invalid resource graph' },
+  KTS_ERR_FAILURE_SNAPSHOT_INVALID: { kind: 'validation', retryable: false, message: 'Invalid failure snapshot' },
+  KTS_ERR_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'Not found' },
+  KTS_ERR_STATE_TRANSITION: { kind: 'conflict', retryable: false, message: 'Illegal status transition' },
+  KTS_ERR_CONFLICT: { kind: 'conflict', retryable: true, message: 'Conflicting concurrent change' },
+  KTS_ERR_INTERNAL: { kind: 'internal', retryable: false, message: 'Internal error' },
+  KTS_ERR_CANCELLED: { kind: 'cancelled', retryable: false, message: 'Cancelled' },
+  KTS_ERR_TIMEOUT: { kind: 'timeout', retryable: true, message: 'Timed out' },
+  // plugins
+  KTS_ERR_PLUGIN_INVALID: { kind: 'plugin', retryable: false, message: 'Invalid plugin' },
+  KTS_ERR_PLUGIN_DUPLICATE_NAME: { kind: 'plugin', retryable: false, message: 'A plugin with this name is already registered' },
+  KTS_ERR_PLUGIN_TYPE_CONFLICT: { kind: 'plugin', retryable: false, message: 'Another plugin already handles this resource type' },
+  KTS_ERR_PLUGIN_SCHEMA_INVALID: { kind: 'plugin', retryable: false, message: 'A plugin schema does not compile' },
+  KTS_ERR_PLUGIN_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No plugin handles this resource type' },
+  KTS_ERR_PLUGIN_OPERATION_UNSUPPORTED: { kind: 'plugin', retryable: false, message: 'The plugin does not support this operation' },
+  KTS_ERR_PLUGIN_OPERATION_FAILED: { kind: 'plugin', retryable: false, message: 'A plugin operation failed' },
+  // flows
+  KTS_ERR_FLOW_TASK_DUPLICATE: { kind: 'validation', retryable: false, message: 'A task with this name is already in the flow' },
+  KTS_ERR_FLOW_TASK_UNKNOWN: { kind: 'validation', retryable: false, message: 'The task is not part of the flow' },
+  KTS_ERR_FLOW_CYCLE: { kind: 'validation', retryable: false, message: 'The flow has a dependency cycle' },
+  KTS_ERR_FLOW_ALREADY_STARTED: { kind: 'conflict', retryable: false, message: 'The flow run was already started' },
+  KTS_ERR_FLOW_FAILED: { kind: 'flow', retryable: false, message: 'Several tasks of the flow failed' },
+  KTS_ERR_FLOW_REVERT_FAILED: { kind: 'flow', retryable: false, message: 'Reverting the flow failed' },
+  // bank
+  KTS_ERR_BANK_KEY_INVALID: { kind: 'validation', retryable: false, message: 'Invalid bank key' },
+  KTS_ERR_BANK_READONLY: { kind: 'bank', retryable: false, message: 'The bank section is read-only' },
+  KTS_ERR_BANK_OBJECT_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such object in the bank' },
+  KTS_ERR_BANK_PRECONDITION_FAILED: { kind: 'conflict', retryable: true, message: 'The object changed since it was read' },
+  KTS_ERR_BANK_LEASE_HELD: { kind: 'conflict', retryable: true, message: 'The lease is held by another owner' },
+  KTS_ERR_BANK_LEASE_LOST: { kind: 'conflict', retryable: false, message: 'The lease expired or was taken over' },
+  KTS_ERR_BANK_UNSUPPORTED: { kind: 'bank', retryable: false, message: 'The bank driver does not support this capability' },
+  KTS_ERR_BANK_INTEGRITY: { kind: 'bank', retryable: false, message: 'Object content does not match its checksum' },
+  KTS_ERR_BANK_IO: { kind: 'bank', retryable: true, message: 'The bank back-end failed' },
+  KTS_ERR_BANK_AUTH: { kind: 'bank', retryable: false, message: 'The bank back-end refused the credentials' },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** Every code in the registry. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes whose kind is `K`. */
+export type ErrorCodeOf<K extends ErrorKind> = {
+  [C in ErrorCode]: (typeof ERROR_CODES)[C]['kind'] extends K ? C : never;
+}[ErrorCode];
+
+/** Whether `code` is a code of the registry. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}

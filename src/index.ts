@@ -1,0 +1,6 @@
+/**
+ * karbor-ts: a framework for OpenStack-Karbor-style data protection.
+ *
+ * @module
+ */
+export {};
