@@ -149,7 +149,7 @@ export class InternalError extends FrameworkError {
  */
 export function isFrameworkError(error: unknown, code?: ErrorCode): error is FrameworkError {
   if (typeof error !== 'object' || error === null || !(BRAND in error)) return false;
-  return code === undefined || (error as FrameworkError).code === code;
+  return code === undefined || (error as unknown as FrameworkError).code === code;
 }
 
 /** Whether `error` means the work was cancelled: a framework cancellation or a DOM `AbortError`. */
