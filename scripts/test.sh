@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs the npm dependencies when missing, starts
+# the real services the tests use (Swift with its S3 layer, on 127.0.0.1; Debian packages are
+# installed on first use, which needs root), then runs vitest. Arguments go to vitest, e.g.
+# `npm test -- test/unit`. The JSON report lands in .tmp/vitest-report.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+bash scripts/swift-up.sh
+. scripts/services-env.sh
+
+mkdir -p .tmp
+exec npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json "$@"
