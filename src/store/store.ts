@@ -1,0 +1,115 @@
+/**
+ * The store contract: one collection per record kind, with atomic read-modify-write updates,
+ * scoped listing with filters, marker paging and sort, and leases for liveness. Implemented in
+ * memory and on SQLite (the embedded durable default); every implementation passes the same
+ * conformance suite (`testRecordStore` in `karbor-ts/testing`).
+ *
+ * @module
+ */
+import type { CopyRecord, OperationLogRecord, PlanRecord, RestoreRecord, VerificationRecord } from './records.js';
+
+/** A record as the store sees it. */
+export interface StoredRecord {
+  /** Primary key. */
+  readonly id: string;
+  /** The owning project. */
+  readonly projectId: string;
+  /** Creation time, ISO 8601. */
+  readonly createdAt: string;
+  /** Last write time, ISO 8601. */
+  readonly updatedAt: string;
+}
+
+/** A filter value: one value, or any of several. */
+export type FilterValue = string | readonly string[];
+
+/** A listing query. */
+export interface ListQuery {
+  /** Only this project's records; omit to list every project (admins). */
+  readonly projectId?: string;
+  /** Equality filters on the collection's filterable fields (camelCase names). */
+  readonly filters?: Readonly<Record<string, FilterValue | undefined>>;
+  /** Only records created at or after this time (ISO 8601). */
+  readonly createdAfter?: string;
+  /** Only records created before this time (ISO 8601). */
+  readonly createdBefore?: string;
+  /** The id of the last record of the previous page (exclusive). */
+  readonly marker?: string;
+  /** At most this many records. */
+  readonly limit?: number;
+  /** Sort field (`createdAt`, `updatedAt`, `id` or a filterable field); ties break on `id`. @default 'createdAt' */
+  readonly sortKey?: string;
+  /** Sort direction. @default 'desc' */
+  readonly sortDir?: 'asc' | 'desc';
+  /** Include soft-deleted records (those with `deletedAt`). @default false */
+  readonly includeDeleted?: boolean;
+}
+
+/** One page of a listing. */
+export interface ListResult<T> {
+  /** The records of this page, in order. */
+  readonly items: readonly T[];
+  /** Pass as `marker` for the next page; absent on the last page. */
+  readonly nextMarker?: string;
+}
+
+/** A collection of one record kind. */
+export interface RecordCollection<T extends StoredRecord> {
+  /** The collection's name (`plans`, `verifications`, …). */
+  readonly name: string;
+  /** The fields `list` can filter and sort on. */
+  readonly filterable: readonly string[];
+  /** Inserts a new record; `KTS_ERR_CONFLICT` if the id exists. */
+  insert(record: T): Promise<T>;
+  /** The record with `id`, or `undefined`. */
+  get(id: string): Promise<T | undefined>;
+  /**
+   * Atomically replaces the record with `change(current)` (which may throw to abort, e.g. a
+   * refused status transition). `KTS_ERR_NOT_FOUND` when absent. `updatedAt` is set by the store.
+   */
+  update(id: string, change: (current: T) => T): Promise<T>;
+  /** Lists records; a `marker` that names no record gives `KTS_ERR_VALIDATION`. */
+  list(query?: ListQuery): Promise<ListResult<T>>;
+  /** Hard-deletes a record; true when it existed. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** A lease held in the store. */
+export interface StoreLease {
+  /** What is leased. */
+  readonly name: string;
+  /** Who holds it. */
+  readonly owner: string;
+  /** When it expires (epoch ms). */
+  readonly expiresAt: number;
+}
+
+/** Leases for liveness: a node holds `node:<id>` while it runs flows. */
+export interface LeaseTable {
+  /** Takes the lease if free, expired or already ours; `KTS_ERR_STORE_LEASE_HELD` otherwise. */
+  acquire(name: string, owner: string, ttlMs: number): Promise<StoreLease>;
+  /** Extends our lease; `KTS_ERR_STORE_LEASE_LOST` if we no longer hold it. */
+  renew(name: string, owner: string, ttlMs: number): Promise<StoreLease>;
+  /** Releases our lease (no-op if not ours). */
+  release(name: string, owner: string): Promise<void>;
+  /** The live holder, or `undefined` when free or expired. */
+  holder(name: string): Promise<StoreLease | undefined>;
+}
+
+/** The durable records of a protection service. */
+export interface Store {
+  /** Plans. */
+  readonly plans: RecordCollection<PlanRecord>;
+  /** Restores. */
+  readonly restores: RecordCollection<RestoreRecord>;
+  /** Verifications. */
+  readonly verifications: RecordCollection<VerificationRecord>;
+  /** Copies. */
+  readonly copies: RecordCollection<CopyRecord>;
+  /** Operation logs. */
+  readonly operationLogs: RecordCollection<OperationLogRecord>;
+  /** Liveness leases. */
+  readonly leases: LeaseTable;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
