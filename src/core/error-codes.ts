@@ -87,6 +87,26 @@ export const ERROR_CODES = {
   KTS_ERR_BANK_INTEGRITY: { kind: 'bank', retryable: false, message: 'Object content does not match its checksum' },
   KTS_ERR_BANK_IO: { kind: 'bank', retryable: true, message: 'The bank back-end failed' },
   KTS_ERR_BANK_AUTH: { kind: 'bank', retryable: false, message: 'The bank back-end refused the credentials' },
+  // protection service
+  KTS_ERR_PROVIDER_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such provider' },
+  KTS_ERR_PROVIDER_INVALID: { kind: 'validation', retryable: false, message: 'Invalid provider configuration' },
+  KTS_ERR_DESTINATION_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'The provider has no such copy destination' },
+  KTS_ERR_PLAN_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such plan' },
+  KTS_ERR_PLAN_INVALID: { kind: 'validation', retryable: false, message: 'Invalid plan' },
+  KTS_ERR_CHECKPOINT_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such checkpoint' },
+  KTS_ERR_CHECKPOINT_NOT_AVAILABLE: { kind: 'conflict', retryable: false, message: 'The checkpoint is not available' },
+  KTS_ERR_CHECKPOINT_IN_USE: { kind: 'conflict', retryable: true, message: 'The checkpoint is in use by a running operation' },
+  KTS_ERR_RESTORE_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such restore' },
+  KTS_ERR_VERIFICATION_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such verification' },
+  KTS_ERR_COPY_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such copy' },
+  KTS_ERR_OPERATION_LOG_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such operation log' },
+  KTS_ERR_OPERATION_NOT_RUNNING: { kind: 'conflict', retryable: false, message: 'The operation is not running' },
+  KTS_ERR_SERVICE_CLOSED: { kind: 'conflict', retryable: false, message: 'The protection service is closed' },
+  // store
+  KTS_ERR_STORE_LEASE_HELD: { kind: 'conflict', retryable: true, message: 'The store lease is held by another owner' },
+  KTS_ERR_STORE_LEASE_LOST: { kind: 'conflict', retryable: false, message: 'The store lease expired or was taken over' },
+  KTS_ERR_STORE_IO: { kind: 'internal', retryable: true, message: 'The record store failed' },
+  KTS_ERR_STORE_CLOSED: { kind: 'conflict', retryable: false, message: 'The record store is closed' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code in the registry. */

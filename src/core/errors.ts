@@ -137,9 +137,9 @@ export class TimeoutError extends FrameworkError {
 
 /** A defect, or an error from outside the framework that reached it unclassified. */
 export class InternalError extends FrameworkError {
-  /** Creates an internal error. */
-  constructor(message?: string, options: FrameworkErrorOptions = {}) {
-    super('KTS_ERR_INTERNAL', message, options);
+  /** Creates an internal error (default code `KTS_ERR_INTERNAL`). */
+  constructor(message?: string, options: KindErrorOptions<'internal'> = {}) {
+    super(options.code ?? 'KTS_ERR_INTERNAL', message, options);
   }
 }
 
@@ -182,7 +182,7 @@ export function createFrameworkError(
     case ErrorKind.TIMEOUT:
       return new TimeoutError(message, options);
     default:
-      return new InternalError(message, options);
+      return new InternalError(message, { ...options, code: code as ErrorCodeOf<'internal'> });
   }
 }
 

@@ -164,6 +164,12 @@ export interface OperationLogRecord extends BaseRecord {
   readonly endedAt?: string;
   /** Why it failed. */
   readonly errorInfo?: FailureSnapshot;
+  /** The bank the operation works in (`main` or a copy destination's name). */
+  readonly bank?: string;
+  /** The node running the operation (its liveness lease tells whether it is alive). */
+  readonly ownerId?: string;
+  /** The owner's process incarnation; a restarted owner reaps its previous incarnation's logs. */
+  readonly incarnation?: string;
   /** Free-form facts. */
   readonly extraInfo: Readonly<Record<string, unknown>>;
 }

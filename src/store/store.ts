@@ -27,17 +27,28 @@ export type FilterValue = string | readonly string[];
 export interface ListQuery {
   /** Only this project's records; omit to list every project (admins). */
   readonly projectId?: string;
-  /** Equality filters on the collection's filterable fields (camelCase names). */
+  /**
+   * Equality filters on the collection's filterable fields (camelCase names); an array matches
+   * any of its values. A field that is not filterable gives `KTS_ERR_VALIDATION`.
+   */
   readonly filters?: Readonly<Record<string, FilterValue | undefined>>;
   /** Only records created at or after this time (ISO 8601). */
   readonly createdAfter?: string;
   /** Only records created before this time (ISO 8601). */
   readonly createdBefore?: string;
-  /** The id of the last record of the previous page (exclusive). */
+  /**
+   * The id of the last record of the previous page (exclusive): the page continues after that
+   * record in this sort order, even if it no longer matches the filters. It must name a record
+   * (of `projectId`, when given), or the listing fails with `KTS_ERR_VALIDATION`.
+   */
   readonly marker?: string;
-  /** At most this many records. */
+  /** At most this many records (a positive integer, else `KTS_ERR_VALIDATION`); all when omitted. */
   readonly limit?: number;
-  /** Sort field (`createdAt`, `updatedAt`, `id` or a filterable field); ties break on `id`. @default 'createdAt' */
+  /**
+   * Sort field (`createdAt`, `updatedAt`, `id` or a filterable field); ties break on `id` in the
+   * same direction. Text compares by code point; a missing value sorts as `''`.
+   * @default 'createdAt'
+   */
   readonly sortKey?: string;
   /** Sort direction. @default 'desc' */
   readonly sortDir?: 'asc' | 'desc';
@@ -59,13 +70,20 @@ export interface RecordCollection<T extends StoredRecord> {
   readonly name: string;
   /** The fields `list` can filter and sort on. */
   readonly filterable: readonly string[];
-  /** Inserts a new record; `KTS_ERR_CONFLICT` if the id exists. */
+  /**
+   * Inserts a new record; `KTS_ERR_CONFLICT` if the id exists, `KTS_ERR_VALIDATION` if it lacks
+   * `id`, `projectId`, valid timestamps or a required field. Returns the stored copy, with
+   * timestamps in canonical `toISOString()` form.
+   */
   insert(record: T): Promise<T>;
   /** The record with `id`, or `undefined`. */
   get(id: string): Promise<T | undefined>;
   /**
    * Atomically replaces the record with `change(current)` (which may throw to abort, e.g. a
-   * refused status transition). `KTS_ERR_NOT_FOUND` when absent. `updatedAt` is set by the store.
+   * refused status transition; its error reaches the caller unchanged). `KTS_ERR_NOT_FOUND`
+   * when absent. `updatedAt` is set by the store; `change` gets a copy, must return the new
+   * record synchronously, and cannot change `id`, `projectId` or `createdAt`
+   * (`KTS_ERR_VALIDATION`).
    */
   update(id: string, change: (current: T) => T): Promise<T>;
   /** Lists records; a `marker` that names no record gives `KTS_ERR_VALIDATION`. */
@@ -88,7 +106,7 @@ export interface StoreLease {
 export interface LeaseTable {
   /** Takes the lease if free, expired or already ours; `KTS_ERR_STORE_LEASE_HELD` otherwise. */
   acquire(name: string, owner: string, ttlMs: number): Promise<StoreLease>;
-  /** Extends our lease; `KTS_ERR_STORE_LEASE_LOST` if we no longer hold it. */
+  /** Extends our live lease; `KTS_ERR_STORE_LEASE_LOST` if it expired (even untaken) or was taken over. */
   renew(name: string, owner: string, ttlMs: number): Promise<StoreLease>;
   /** Releases our lease (no-op if not ours). */
   release(name: string, owner: string): Promise<void>;
@@ -110,6 +128,6 @@ export interface Store {
   readonly operationLogs: RecordCollection<OperationLogRecord>;
   /** Liveness leases. */
   readonly leases: LeaseTable;
-  /** Closes connections. */
+  /** Waits for calls in flight and closes connections; later calls fail with `KTS_ERR_STORE_CLOSED`. */
   close(): Promise<void>;
 }

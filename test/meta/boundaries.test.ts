@@ -42,7 +42,7 @@ const allowed: Record<string, readonly string[]> = {
   clients: ['clients', 'core'],
   plugins: ['plugins', 'index', 'core', 'bank', 'flow', 'clients'],
   http: ['http', 'index', 'core', 'protection'],
-  testing: ['testing', 'index', 'core', 'bank', 'flow'],
+  testing: ['testing', 'index', 'core', 'bank', 'flow', 'store'],
 };
 
 describe('dependency direction (DESIGN.md)', () => {

@@ -1,0 +1,33 @@
+/**
+ * Durable records of the protection service: plans, restores, verifications, copies and
+ * operation logs, with atomic updates, scoped listing (filters, marker paging, sort) and
+ * liveness leases. Two implementations pass one conformance suite (`testRecordStore`):
+ * {@link createMemoryStore} (nothing survives the process) and {@link createSqliteStore} (the
+ * embedded durable default: better-sqlite3 through Kysely, WAL mode, migrations in code).
+ *
+ * @module
+ */
+export {
+  PlanStatus,
+  type BaseRecord,
+  type CopyPair,
+  type CopyRecord,
+  type OperationLogRecord,
+  type PlanRecord,
+  type Progress,
+  type RestoreRecord,
+  type RunRecord,
+  type VerificationRecord,
+} from './records.js';
+export type {
+  FilterValue,
+  LeaseTable,
+  ListQuery,
+  ListResult,
+  RecordCollection,
+  Store,
+  StoredRecord,
+  StoreLease,
+} from './store.js';
+export { createMemoryStore, type MemoryStoreOptions } from './memory.js';
+export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';

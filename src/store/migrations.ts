@@ -1,0 +1,124 @@
+/**
+ * The SQLite store's migrations, in code (Kysely's `Migrator` with an in-code provider, never a
+ * directory scan, so bundling cannot lose one). A migration is frozen once released: it spells
+ * out its DDL and never reads the current mapping in `sqlite-schema.ts`; a change of schema is
+ * a new migration appended under a new, later name.
+ *
+ * Tables are `STRICT` (SQLite ≥ 3.37), so a value of the wrong type is refused, not coerced.
+ *
+ * @module
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/** One column of a record table: its name and whether it is `NOT NULL`. */
+type Column = readonly [name: string, notNull: boolean];
+
+/**
+ * Creates a record table: `id` (primary key) and `project_id`, then `columns`, then the
+ * timestamps (`created_at`, `updated_at`, `deleted_at`) and `extra` (JSON of the other fields).
+ * Migrations work on any schema, so they take `Kysely<any>` (Kysely's own advice).
+ */
+async function createRecordTable(db: Kysely<any>, table: string, columns: readonly Column[]): Promise<void> {
+  let builder = db.schema
+    .createTable(table)
+    .addColumn('id', 'text', (column) => column.primaryKey().notNull())
+    .addColumn('project_id', 'text', (column) => column.notNull());
+  for (const [name, notNull] of columns) {
+    builder = builder.addColumn(name, 'text', (column) => (notNull ? column.notNull() : column));
+  }
+  await builder
+    .addColumn('created_at', 'text', (column) => column.notNull())
+    .addColumn('updated_at', 'text', (column) => column.notNull())
+    .addColumn('deleted_at', 'text')
+    .addColumn('extra', 'text', (column) => column.notNull().defaultTo('{}'))
+    .modifyEnd(sql`strict`)
+    .execute();
+  // The default listing order is (created_at, id); these serve it without a sort step.
+  await db.schema.createIndex(`${table}_project_created`).on(table).columns(['project_id', 'created_at', 'id']).execute();
+  await db.schema.createIndex(`${table}_created`).on(table).columns(['created_at', 'id']).execute();
+  await db.schema.createIndex(`${table}_status`).on(table).columns(['status', 'created_at', 'id']).execute();
+}
+
+const initial: Migration = {
+  async up(db) {
+    await createRecordTable(db, 'plans', [
+      ['name', true],
+      ['description', false],
+      ['provider_id', true],
+      ['status', true],
+      ['resources', false],
+      ['parameters', false],
+    ]);
+    await createRecordTable(db, 'restores', [
+      ['provider_id', true],
+      ['checkpoint_id', true],
+      ['status', true],
+      ['restore_target', false],
+      ['parameters', false],
+      ['resources_status', false],
+      ['resources_reason', false],
+    ]);
+    // Seed 001's data model, column for column (nullability as the seed has it).
+    await createRecordTable(db, 'verifications', [
+      ['provider_id', true],
+      ['checkpoint_id', true],
+      ['status', false],
+      ['parameters', false],
+      ['resources_status', false],
+      ['resources_reason', false],
+    ]);
+    await createRecordTable(db, 'copies', [
+      ['provider_id', true],
+      ['plan_id', true],
+      ['destination', true],
+      ['status', true],
+      ['parameters', false],
+      ['resources_status', false],
+      ['resources_reason', false],
+      ['checkpoints', false],
+    ]);
+    await createRecordTable(db, 'operation_logs', [
+      ['operation_type', true],
+      ['provider_id', true],
+      ['checkpoint_id', false],
+      ['plan_id', false],
+      ['restore_id', false],
+      ['verification_id', false],
+      ['copy_id', false],
+      ['status', true],
+      ['started_at', true],
+      ['ended_at', false],
+      ['error_info', false],
+      ['extra_info', false],
+    ]);
+    await db.schema.createIndex('restores_checkpoint').on('restores').column('checkpoint_id').execute();
+    await db.schema.createIndex('verifications_checkpoint').on('verifications').column('checkpoint_id').execute();
+    await db.schema.createIndex('copies_plan').on('copies').column('plan_id').execute();
+    for (const column of ['checkpoint_id', 'plan_id', 'restore_id', 'verification_id', 'copy_id']) {
+      await db.schema.createIndex(`operation_logs_${column.replace(/_id$/, '')}`).on('operation_logs').column(column).execute();
+    }
+    await db.schema
+      .createTable('leases')
+      .addColumn('name', 'text', (column) => column.primaryKey().notNull())
+      .addColumn('owner', 'text', (column) => column.notNull())
+      .addColumn('expires_at', 'integer', (column) => column.notNull())
+      .modifyEnd(sql`strict`)
+      .execute();
+  },
+};
+
+/** Every migration, by name; names sort in the order they apply. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_initial': initial,
+};
+
+/** The in-code migration provider. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...MIGRATIONS }),
+};
+
+/** The table Kysely records applied migrations in. */
+export const MIGRATION_TABLE = 'kts_migrations';
+
+/** The table Kysely keeps its migration lock in. */
+export const MIGRATION_LOCK_TABLE = 'kts_migrations_lock';
