@@ -49,6 +49,7 @@ export {
   isTerminal,
   type StatusMachine,
   type StatusOf,
+  type TransitionTable,
 } from './status.js';
 export {
   assertResourceType,

@@ -50,8 +50,11 @@ export interface CopyOperation {
   getCopyOperation(resource: Resource): Operation<CopyContext>;
 }
 
-/** A vendor's protection plugin. */
-export interface ProtectionPlugin extends Partial<VerificationOperation>, Partial<CopyOperation> {
+/**
+ * A vendor's protection plugin. Protect, restore and delete are required; verify and copy are
+ * optional (see {@link supportsVerification} and {@link supportsCopy}).
+ */
+export interface ProtectionPlugin {
   /** A unique name, e.g. `cinder-volume`. */
   readonly name: string;
   /** The plugin's version (semver). */
@@ -66,6 +69,12 @@ export interface ProtectionPlugin extends Partial<VerificationOperation>, Partia
   getRestoreOperation(resource: Resource): Operation<RestoreContext>;
   /** The delete hooks for `resource`. */
   getDeleteOperation(resource: Resource): Operation<DeleteContext>;
+  /** Verification levels offered, weakest first (with `getVerifyOperation`). */
+  readonly verificationLevels?: readonly VerificationLevel[];
+  /** The verify hooks for `resource`, if the plugin can verify. */
+  getVerifyOperation?(resource: Resource): Operation<VerifyContext>;
+  /** The copy hooks for `resource`, if the plugin can copy. */
+  getCopyOperation?(resource: Resource): Operation<CopyContext>;
 }
 
 /** Whether `plugin` can verify. */

@@ -112,9 +112,10 @@ export const ResourceStatus = {
 /** One of the {@link ResourceStatus} values. */
 export type ResourceStatus = (typeof ResourceStatus)[keyof typeof ResourceStatus];
 
-type Table<S extends string> = { readonly [K in S]: readonly S[] };
+/** A transition table: for each status, the statuses it may move to. */
+export type TransitionTable<S extends string> = { readonly [K in S]: readonly S[] };
 
-const CHECKPOINT_TRANSITIONS: Table<CheckpointStatus> = {
+const CHECKPOINT_TRANSITIONS: TransitionTable<CheckpointStatus> = {
   protecting: ['available', 'error'],
   available: ['deleting', 'error'],
   error: ['deleting', 'available'],
@@ -125,32 +126,32 @@ const CHECKPOINT_TRANSITIONS: Table<CheckpointStatus> = {
   copying: ['available', 'error'],
 };
 
-const COPY_TRANSITIONS: Table<CopyStatus> = {
+const COPY_TRANSITIONS: TransitionTable<CopyStatus> = {
   wait_copying: ['copying', 'error'],
   copying: ['finished', 'error'],
   finished: [],
   error: [],
 };
 
-const VERIFICATION_TRANSITIONS: Table<VerificationStatus> = {
+const VERIFICATION_TRANSITIONS: TransitionTable<VerificationStatus> = {
   verifying: ['success', 'error'],
   success: [],
   error: [],
 };
 
-const RESTORE_TRANSITIONS: Table<RestoreStatus> = {
+const RESTORE_TRANSITIONS: TransitionTable<RestoreStatus> = {
   in_progress: ['success', 'fail'],
   success: [],
   fail: [],
 };
 
-const OPERATION_LOG_TRANSITIONS: Table<OperationLogStatus> = {
+const OPERATION_LOG_TRANSITIONS: TransitionTable<OperationLogStatus> = {
   in_progress: ['success', 'error'],
   success: [],
   error: [],
 };
 
-const RESOURCE_TRANSITIONS: Table<ResourceStatus> = {
+const RESOURCE_TRANSITIONS: TransitionTable<ResourceStatus> = {
   protecting: ['available', 'error', 'skipped'],
   restoring: ['available', 'error', 'skipped'],
   verifying: ['success', 'error', 'skipped'],
@@ -182,7 +183,7 @@ export type StatusOf<M extends StatusMachine> = keyof (typeof STATUS_MACHINES)[M
 
 /** Whether machine `machine` allows `from → to`. Staying in the same status is not a transition. */
 export function canTransition<M extends StatusMachine>(machine: M, from: StatusOf<M>, to: StatusOf<M>): boolean {
-  const table = STATUS_MACHINES[machine] as Table<string>;
+  const table = STATUS_MACHINES[machine] as TransitionTable<string>;
   return table[from]?.includes(to) ?? false;
 }
 
@@ -193,6 +194,6 @@ export function assertTransition<M extends StatusMachine>(machine: M, from: Stat
 
 /** Whether `status` has no way out in machine `machine`. */
 export function isTerminal<M extends StatusMachine>(machine: M, status: StatusOf<M>): boolean {
-  const table = STATUS_MACHINES[machine] as Table<string>;
+  const table = STATUS_MACHINES[machine] as TransitionTable<string>;
   return (table[status]?.length ?? 0) === 0;
 }

@@ -1,0 +1,312 @@
+/**
+ * The filesystem bank driver: one directory per object holding a JSON sidecar and the content
+ * (see `fs-layout.ts` for the layout).
+ *
+ * - **Atomic writes.** Content streams into a temporary file (md5 computed on the way, never
+ *   holding the object in memory), is renamed to `%v-<version>`, and the write commits by
+ *   renaming a new sidecar over `%meta.json`. Readers never see a partial object or a sidecar
+ *   that does not match the content. With `durable` (per put, or for the whole driver) the
+ *   content, the sidecar and the directories up to the root are fsynced before the put answers.
+ * - **Cancellation and failures** remove the temporary file and any directories left empty.
+ * - **Keys** are checked again here: no key reaches outside `root`.
+ * - **Conditional put** (`ifNoneMatch`, `ifMatch`) is atomic *within one process*: the check
+ *   and the commit run under a per-key mutex. Across processes sharing a root it is not: two
+ *   processes can both pass the check and the last rename wins (each object stays whole and
+ *   consistent; one update is lost). Leases built on it by the bank facade are therefore
+ *   exclusive only within one process. Run one process per root, or use a back-end with atomic
+ *   conditional writes when several processes or nodes share a bank.
+ * - **No native leases**: the bank facade keeps them as lease documents over conditional put.
+ * - **Limits**: on a case-insensitive filesystem, keys differing only in case collide; symbolic
+ *   links inside the root are not listed; crash leftovers (`%tmp-*`) are not swept.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, addAbortSignal } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
+import { BankError, ValidationError, isFrameworkError } from '../../core/errors.js';
+import type { BankDriver } from '../driver.js';
+import { checkConditions } from '../internal/conditions.js';
+import { createMd5Meter, discardBody, resolveRange, sourceOf } from '../internal/body.js';
+import { cancelled, integrityError, invalidOption, ioError, objectNotFound } from '../internal/errors.js';
+import { KeyedMutex } from '../internal/keyed-mutex.js';
+import { takePage } from '../listing.js';
+import { DATA_PREFIX, META_FILE, TEMP_PREFIX, dataFile, infoOf, isInside, objectDirectory, parseSidecar, type Sidecar } from './fs-layout.js';
+import { walkKeys } from './fs-walk.js';
+
+/** Options of {@link createFsDriver}. */
+export interface FsDriverOptions {
+  /** The directory that holds the bank; created on first write. */
+  readonly root: string;
+  /**
+   * fsync every write (content, sidecar and directory), as if each put asked for `durable`.
+   * Without it only puts with `durable: true` are fsynced.
+   * @default false
+   */
+  readonly durable?: boolean;
+}
+
+const READ_RETRIES = 5;
+const CREATE_RETRIES = 5;
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+async function ignoreMissing(operation: Promise<unknown>): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOENT') throw error;
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsyncs `directory` and every parent up to and including `root`, so new entries survive a crash. */
+async function syncDirectories(root: string, directory: string): Promise<void> {
+  for (let current = directory; ; current = dirname(current)) {
+    await syncDirectory(current);
+    if (!isInside(root, current)) return;
+  }
+}
+
+async function writeSmallFile(path: string, text: string, durable: boolean): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(text, 'utf8');
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Creates a bank driver that stores objects under `options.root`. */
+export function createFsDriver(options: FsDriverOptions): BankDriver {
+  if (typeof options?.root !== 'string' || options.root === '') throw invalidOption('root', 'a non-empty path', options?.root);
+  const root = resolve(options.root);
+  const mutex = new KeyedMutex();
+
+  function classify(operation: string, key: string, error: unknown): Error {
+    if (isFrameworkError(error)) return error;
+    if (errnoOf(error) === 'ENAMETOOLONG') {
+      return new ValidationError(`Bank key ${JSON.stringify(key)} is too long for this filesystem`, {
+        code: 'KTS_ERR_BANK_KEY_INVALID',
+        details: { key },
+        cause: error,
+      });
+    }
+    return ioError(operation, key, error);
+  }
+
+  async function readSidecar(directory: string): Promise<Sidecar | undefined> {
+    const path = join(directory, META_FILE);
+    try {
+      return parseSidecar(await readFile(path, 'utf8'), path);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes `directory` and its parents while they are empty, up to (not including) the root. */
+  async function pruneEmpty(directory: string): Promise<void> {
+    for (let current = directory; isInside(root, current); current = dirname(current)) {
+      try {
+        await rmdir(current);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') return;
+      }
+    }
+  }
+
+  /** Creates the object directory and an exclusive temporary file in it (retrying the rare race with a delete pruning the directory). */
+  async function createTemp(directory: string): Promise<{ path: string; handle: Awaited<ReturnType<typeof open>> }> {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(directory, { recursive: true });
+      const path = join(directory, `${TEMP_PREFIX}${randomUUID()}`);
+      try {
+        return { path, handle: await open(path, 'wx') };
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT' || attempt >= CREATE_RETRIES) throw error;
+      }
+    }
+  }
+
+  async function put(key: string, body: ObjectBody, putOptions: PutObjectOptions = {}): Promise<ObjectInfo> {
+    const { signal } = putOptions;
+    const durable = putOptions.durable ?? options.durable ?? false;
+    let directory: string;
+    try {
+      directory = objectDirectory(root, key);
+      if (signal?.aborted) throw cancelled('put', key, signal);
+    } catch (error) {
+      discardBody(body);
+      throw error;
+    }
+    let temp: string | undefined;
+    try {
+      const created = await createTemp(directory);
+      temp = created.path;
+      const meter = createMd5Meter();
+      try {
+        const { handle } = created;
+        const sink = async (source: AsyncIterable<Uint8Array>): Promise<void> => {
+          for await (const chunk of source) {
+            for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
+          }
+        };
+        await pipeline(sourceOf(body), meter.transform, sink, signal === undefined ? {} : { signal });
+        if (durable) await created.handle.sync();
+      } finally {
+        await created.handle.close();
+      }
+      const { etag, size } = meter.result();
+      if (putOptions.etag !== undefined && putOptions.etag !== etag) throw integrityError(key, putOptions.etag, etag);
+      const written = temp;
+      const info = await mutex.run(key, () => commit(key, directory, written, { etag, size }, putOptions, durable));
+      temp = undefined;
+      return info;
+    } catch (error) {
+      if (temp !== undefined) {
+        await ignoreMissing(unlink(temp)).catch(() => undefined);
+        await pruneEmpty(directory);
+      }
+      if (signal?.aborted) throw cancelled('put', key, signal);
+      throw classify('put', key, error);
+    }
+  }
+
+  /** The commit of a put, under the key's mutex: check conditions, install content, swap the sidecar. */
+  async function commit(
+    key: string,
+    directory: string,
+    temp: string,
+    content: { etag: string; size: number },
+    putOptions: PutObjectOptions,
+    durable: boolean,
+  ): Promise<ObjectInfo> {
+    if (putOptions.signal?.aborted) throw cancelled('put', key, putOptions.signal);
+    const current = await readSidecar(directory);
+    checkConditions(key, current, putOptions);
+    const sidecar: Sidecar = {
+      format: 1,
+      key,
+      version: randomUUID(),
+      size: content.size,
+      etag: content.etag,
+      metadata: { ...putOptions.metadata },
+      lastModified: new Date().toISOString(),
+    };
+    const data = dataFile(directory, sidecar.version);
+    await rename(temp, data);
+    const sidecarTemp = join(directory, `${TEMP_PREFIX}${randomUUID()}`);
+    try {
+      await writeSmallFile(sidecarTemp, JSON.stringify(sidecar), durable);
+      await rename(sidecarTemp, join(directory, META_FILE));
+    } catch (error) {
+      await ignoreMissing(unlink(sidecarTemp)).catch(() => undefined);
+      await ignoreMissing(unlink(data)).catch(() => undefined);
+      throw error;
+    }
+    if (durable) await syncDirectories(root, directory);
+    if (current !== undefined) await ignoreMissing(unlink(dataFile(directory, current.version))).catch(() => undefined);
+    return infoOf(sidecar);
+  }
+
+  async function get(key: string, getOptions: GetObjectOptions = {}): Promise<Readable> {
+    const { signal } = getOptions;
+    try {
+      if (signal?.aborted) throw cancelled('get', key, signal);
+      const directory = objectDirectory(root, key);
+      let previous: string | undefined;
+      for (let attempt = 1; attempt <= READ_RETRIES; attempt++) {
+        const sidecar = await readSidecar(directory);
+        if (sidecar === undefined) throw objectNotFound(key);
+        const range = resolveRange(sidecar.size, getOptions);
+        let handle;
+        try {
+          handle = await open(dataFile(directory, sidecar.version), 'r');
+        } catch (error) {
+          // A concurrent write replaced this version between our two reads: read again.
+          if (errnoOf(error) !== 'ENOENT') throw error;
+          if (previous === sidecar.version) break;
+          previous = sidecar.version;
+          continue;
+        }
+        let stream: Readable;
+        if (range === undefined) {
+          await handle.close();
+          stream = Readable.from([], { objectMode: false });
+        } else {
+          stream = handle.createReadStream({ start: range.start, end: range.end, autoClose: true });
+        }
+        return signal === undefined ? stream : addAbortSignal(signal, stream);
+      }
+      throw new BankError(`The content of ${JSON.stringify(key)} is missing from the filesystem bank`, {
+        code: 'KTS_ERR_BANK_INTEGRITY',
+        details: { key },
+      });
+    } catch (error) {
+      throw classify('get', key, error);
+    }
+  }
+
+  async function head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const sidecar = await readSidecar(objectDirectory(root, key));
+      return sidecar === undefined ? undefined : infoOf(sidecar);
+    } catch (error) {
+      throw classify('head', key, error);
+    }
+  }
+
+  async function list(listOptions: ListOptions = {}): Promise<ListPage> {
+    try {
+      return await takePage(walkKeys(root, listOptions), listOptions.limit);
+    } catch (error) {
+      throw classify('list', listOptions.prefix ?? '', error);
+    }
+  }
+
+  async function remove(key: string): Promise<void> {
+    try {
+      const directory = objectDirectory(root, key);
+      await mutex.run(key, async () => {
+        await ignoreMissing(unlink(join(directory, META_FILE)));
+        // Under the key's mutex no commit is running, so every content file is this object's
+        // or an orphan of an interrupted commit; temporary files may belong to a running put.
+        let names: string[] = [];
+        try {
+          names = await readdir(directory);
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT' && errnoOf(error) !== 'ENOTDIR') throw error;
+        }
+        for (const name of names) if (name.startsWith(DATA_PREFIX)) await ignoreMissing(unlink(join(directory, name)));
+        await pruneEmpty(directory);
+      });
+    } catch (error) {
+      throw classify('delete', key, error);
+    }
+  }
+
+  return {
+    name: 'fs',
+    capabilities: { conditionalPut: true, leases: false, ranges: true },
+    put,
+    get,
+    head,
+    list,
+    delete: remove,
+  };
+}

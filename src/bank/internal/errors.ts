@@ -1,0 +1,58 @@
+/**
+ * Small constructors for the coded errors the bank module throws, so that every driver and the
+ * facade word and shape them the same way (`details.key` is always the full driver key).
+ *
+ * @module
+ */
+import { BankError, CancelledError, ConflictError, NotFoundError, ValidationError, isFrameworkError } from '../../core/errors.js';
+import type { FrameworkError } from '../../core/errors.js';
+
+/** `KTS_ERR_BANK_OBJECT_NOT_FOUND` for `key`. */
+export function objectNotFound(key: string, cause?: unknown): NotFoundError {
+  return new NotFoundError(`No object ${JSON.stringify(key)} in the bank`, {
+    code: 'KTS_ERR_BANK_OBJECT_NOT_FOUND',
+    details: { key },
+    cause,
+  });
+}
+
+/** `KTS_ERR_BANK_PRECONDITION_FAILED`: a conditional write found another version. */
+export function preconditionFailed(key: string, condition: string): ConflictError {
+  return new ConflictError(`Conditional write of ${JSON.stringify(key)} refused (${condition})`, {
+    code: 'KTS_ERR_BANK_PRECONDITION_FAILED',
+    details: { key, condition },
+  });
+}
+
+/** `KTS_ERR_BANK_INTEGRITY`: content does not match the expected or recorded md5. */
+export function integrityError(key: string, expected: string, actual: string): BankError {
+  return new BankError(`Content of ${JSON.stringify(key)} does not match its checksum (expected md5 ${expected}, got ${actual})`, {
+    code: 'KTS_ERR_BANK_INTEGRITY',
+    details: { key, expected, actual },
+  });
+}
+
+/** `KTS_ERR_BANK_IO` wrapping a back-end failure (framework errors pass through unchanged). */
+export function ioError(operation: string, key: string | undefined, cause: unknown): FrameworkError {
+  if (isFrameworkError(cause)) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new BankError(`Bank ${operation}${key === undefined ? '' : ` of ${JSON.stringify(key)}`} failed: ${message}`, {
+    code: 'KTS_ERR_BANK_IO',
+    details: key === undefined ? { operation } : { operation, key },
+    cause,
+  });
+}
+
+/** `KTS_ERR_CANCELLED` for an operation stopped by its signal. */
+export function cancelled(operation: string, key: string, signal?: AbortSignal): CancelledError {
+  return new CancelledError(`Bank ${operation} of ${JSON.stringify(key)} was cancelled`, { cause: signal?.reason });
+}
+
+/** `KTS_ERR_INVALID_OPTION` for a bad option value, p-queue style: what was expected, what came. */
+export function invalidOption(name: string, expected: string, value: unknown): ValidationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${shown}\` (${typeof value})`, {
+    code: 'KTS_ERR_INVALID_OPTION',
+    details: { option: name, expected },
+  });
+}
