@@ -3,9 +3,14 @@ import { defineConfig } from 'tsup';
 /** One entry per `exports` subpath of package.json. */
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
+    'index': 'src/index.ts',
     'flow/index': 'src/flow/index.ts',
+    'bank/index': 'src/bank/index.ts',
+    'store/index': 'src/store/index.ts',
+    'protection/index': 'src/protection/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
+    'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',
   },
   format: ['esm'],
   target: 'node20',

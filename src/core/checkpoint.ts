@@ -82,4 +82,9 @@ export interface Checkpoint {
   readonly copiedTo?: Readonly<Record<string, CopyTarget>>;
   /** Why the checkpoint is in `error`. */
   readonly failure?: FailureSnapshot;
+  /**
+   * Runs reading the checkpoint (restore, verify, copy), by run id, with the epoch-ms time
+   * their claim expires; a delete waits until no live claim is left.
+   */
+  readonly inUse?: Readonly<Record<string, number>>;
 }

@@ -1,6 +1,21 @@
 /**
- * Kits for vendors and integrators: conformance suites their plugins and bank drivers run.
+ * Kits for vendors and integrators: the conformance suites their bank drivers and record
+ * stores run (one suite per extension point), and a fault-injecting bank driver for testing
+ * everything above a bank. Import from `karbor-ts/testing` inside vitest test files.
  *
  * @module
  */
-export {};
+export { BANK_DRIVER_TEST_GROUPS, testBankDriver, type BankDriverSkip, type BankDriverSuiteOptions, type BankDriverTestGroup } from './bank-driver-suite.js';
+export {
+  createFaultyDriver,
+  type CorruptFault,
+  type CutFault,
+  type DelayFault,
+  type DriverFault,
+  type FailFault,
+  type FaultOperation,
+  type FaultTarget,
+  type FaultyDriver,
+  type TruncateFault,
+} from './faulty-driver.js';
+export { testRecordStore, type RecordStoreSuiteOptions } from './store-suite.js';

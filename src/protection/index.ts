@@ -1,0 +1,29 @@
+/**
+ * The protection service: providers, plans, checkpoints, restores, verifications (seed 001),
+ * copies (seed 000) and operation logs, with durable records and a reaper for interrupted work.
+ *
+ * @module
+ */
+export { createProtectionService, type ProtectionService, type ProtectionServiceOptions } from './service.js';
+export { Provider, MAIN_BANK, type ProviderConfig, type ExtendedInfoSchema } from './provider.js';
+export { ProviderRegistry } from './providers.js';
+export { PlanService, type PlanInput, type PlanChanges, type PlanListOptions } from './plans.js';
+export { CheckpointService, type CheckpointInput, type CheckpointQuery, type LocatedCheckpoint } from './checkpoints.js';
+export { RestoreService, type RestoreInput } from './restores.js';
+export { VerificationService, levelFor, type VerificationInput } from './verifications.js';
+export { CopyService, type CopyInput } from './copies.js';
+export { OperationLogService } from './operation-logs.js';
+export { INTERRUPTED, type ReapReport } from './reaper.js';
+export type { RequestContext } from './context.js';
+export type { NodeIdentity, ServiceEnvironment } from './environment.js';
+export type { ScopedQuery } from './run-records.js';
+export { RunRegistry } from './runs.js';
+export {
+  CHECKPOINT_CREATE_SCHEMA,
+  COPY_CREATE_SCHEMA,
+  PLAN_CREATE_SCHEMA,
+  PLAN_UPDATE_SCHEMA,
+  RESOURCE_SCHEMA,
+  RESTORE_CREATE_SCHEMA,
+  VERIFICATION_CREATE_SCHEMA,
+} from './schemas.js';

@@ -1,0 +1,154 @@
+/**
+ * Restores: run the restore flow from a chosen bank — the main one or a copy destination —
+ * with per-resource status and reason. Checked before a record exists: the provider, the
+ * checkpoint (the caller's, `available`), the parameters against each plugin's restore schema.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictError } from '../core/errors.js';
+import type { RestoreContext } from '../core/operation.js';
+import { resourceKey, type Resource, type ResourceKey } from '../core/resource.js';
+import type { RestoreRecord } from '../store/records.js';
+import type { ListResult } from '../store/store.js';
+import { graphOf, type CheckpointService } from './checkpoints.js';
+import { holdClaim } from './claims.js';
+import type { RequestContext } from './context.js';
+import { now, type ServiceEnvironment } from './environment.js';
+import { closeOperationLog, openOperationLog } from './operation-logs.js';
+import { ProgressTracker } from './progress.js';
+import { runOperation } from './run-operation.js';
+import { checkParameters, failureFields, initialStatuses, noProgressYet, setRecordResource, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
+import { RESTORE_CREATE_SCHEMA } from './schemas.js';
+
+/** Input of {@link RestoreService.create}. */
+export interface RestoreInput {
+  /** The provider. */
+  readonly providerId: string;
+  /** The checkpoint to restore from. */
+  readonly checkpointId: string;
+  /** Restore parameters keyed by type or `Type#id`. */
+  readonly parameters?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Where to restore to, free-form (Karbor's `restore_target`). */
+  readonly restoreTarget?: string;
+  /** The bank to restore from (`main` or a destination); searched in order when omitted. */
+  readonly bank?: string;
+}
+
+/** Creates, lists, shows and cancels restores. */
+export class RestoreService {
+  readonly #env: ServiceEnvironment;
+  readonly #checkpoints: CheckpointService;
+  readonly #validateInput;
+
+  /** Wires the service. */
+  constructor(env: ServiceEnvironment, checkpoints: CheckpointService) {
+    this.#env = env;
+    this.#checkpoints = checkpoints;
+    this.#validateInput = env.validator.compile<RestoreInput>(RESTORE_CREATE_SCHEMA);
+  }
+
+  /** Validates, writes the `in_progress` record and starts the flow; returns the record at once. */
+  async create(context: RequestContext, input: RestoreInput): Promise<RestoreRecord> {
+    this.#env.runs.assertOpen();
+    const request = this.#validateInput(structuredClone(input), 'restore');
+    const provider = this.#env.providers.get(request.providerId);
+    const { bank, checkpoint } = await this.#checkpoints.locate(context, provider, request.checkpointId, request.bank);
+    if (checkpoint.status !== 'available') {
+      throw new ConflictError(`Checkpoint ${checkpoint.id} is ${checkpoint.status}; only available checkpoints can be restored`, {
+        code: 'KTS_ERR_CHECKPOINT_NOT_AVAILABLE',
+        details: { checkpoint: checkpoint.id, status: checkpoint.status },
+      });
+    }
+    const graph = graphOf(checkpoint);
+    const parameters = checkParameters(provider, graph, request.parameters ?? {}, 'restore');
+    const collection = this.#env.checkpointsOf(provider.bankNamed(bank));
+    const id = randomUUID();
+    const claim = await holdClaim(collection, checkpoint.id, `restore-${id}`, this.#env.claimTtlMs, this.#env.logger);
+    const time = now();
+    let record: RestoreRecord;
+    try {
+      record = await this.#env.store.restores.insert({
+        id,
+        projectId: checkpoint.projectId,
+        providerId: provider.id,
+        checkpointId: checkpoint.id,
+        bank,
+        status: 'in_progress',
+        ...(request.restoreTarget === undefined ? {} : { restoreTarget: request.restoreTarget }),
+        parameters: request.parameters ?? {},
+        resourcesStatus: initialStatuses(graph, 'restoring'),
+        resourcesReason: {},
+        progress: noProgressYet(graph.size),
+        ownerId: this.#env.node.ownerId,
+        incarnation: this.#env.node.incarnation,
+        createdAt: time,
+        updatedAt: time,
+      });
+    } catch (error) {
+      await claim.release();
+      throw error;
+    }
+    const store = this.#env.store.restores;
+    const log = await openOperationLog(this.#env.store, this.#env.node, {
+      projectId: record.projectId,
+      operationType: 'restore',
+      providerId: provider.id,
+      bank,
+      checkpointId: checkpoint.id,
+      planId: checkpoint.plan.id,
+      restoreId: id,
+    });
+    const newResources = new Map<ResourceKey, Resource>();
+    this.#env.runs.start(id, async (signal) => {
+      try {
+        await runOperation<RestoreContext>({
+          env: this.#env,
+          name: `restore-${id}`,
+          operation: 'restore',
+          checkpoint,
+          graph,
+          signal,
+          progress: new ProgressTracker(graph.size, (progress) => store.update(id, (r) => ({ ...r, progress })), this.#env.progressIntervalMs),
+          resolve: (resource) => {
+            const plugin = provider.registry.findPlugin(resource.type);
+            return plugin ? plugin.getRestoreOperation(resource) : { skip: `no plugin of provider ${provider.name} handles ${resource.type}` };
+          },
+          sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource, { readOnly: true }),
+          parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
+          extend: (base) => ({ ...base, newResources, ...(request.restoreTarget === undefined ? {} : { target: { restoreTarget: request.restoreTarget } }) }),
+          setResourceStatus: (key, status, reason) => setRecordResource(store, id, key, status, reason),
+          initiate: async () => {},
+          complete: async () => {
+            await store.update(id, (r) => ({ ...r, status: 'success' }));
+            await closeOperationLog(this.#env.store, log.id);
+          },
+          fail: async (error, reason) => {
+            await store.update(id, (r) => ({ ...r, status: 'fail', ...failureFields(error, reason) }));
+            await closeOperationLog(this.#env.store, log.id, error);
+          },
+        });
+      } finally {
+        await claim.release();
+      }
+    });
+    return record;
+  }
+
+  /** Lists the caller's restores (filters: status, providerId, checkpointId). */
+  list(context: RequestContext, query: ScopedQuery = {}): Promise<ListResult<RestoreRecord>> {
+    return listScoped(this.#env.store.restores, context, query);
+  }
+
+  /** One restore; `KTS_ERR_RESTORE_NOT_FOUND` when absent or another project's. */
+  get(context: RequestContext, id: string): Promise<RestoreRecord> {
+    return getScoped(this.#env.store.restores, context, id, 'KTS_ERR_RESTORE_NOT_FOUND', 'Restore');
+  }
+
+  /** Cancels a running restore: its revert runs and it ends `fail` with reason "cancelled". */
+  async cancel(context: RequestContext, id: string): Promise<RestoreRecord> {
+    const record = await this.get(context, id);
+    await cancelRun(this.#env.runs, id, record.status === 'in_progress', 'Restore');
+    return this.get(context, id);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Shared pieces of the services whose operations have a record of their own (verifications,
+ * restores, copies): the parameter check against each plugin's schema, per-resource status
+ * writes and final status writes.
+ *
+ * @module
+ */
+import { ConflictError, isFrameworkError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { ErrorCodeOf } from '../core/error-codes.js';
+import { toFailureSnapshot } from '../core/failure.js';
+import type { ResourceGraph } from '../core/graph.js';
+import { isResourceKey, resourceKey, resourceParameters, type Resource, type ResourceKey } from '../core/resource.js';
+import type { ResourceStatus } from '../core/status.js';
+import type { SchemaKind } from '../core/plugin.js';
+import type { RunRecord } from '../store/records.js';
+import type { ListQuery, ListResult, RecordCollection, StoredRecord } from '../store/store.js';
+import { listingScope, visibleTo, type RequestContext } from './context.js';
+import type { RunRegistry } from './runs.js';
+import type { Provider } from './provider.js';
+
+/**
+ * Checks request parameters against the graph: keys must be resource types of the graph or
+ * `Type#id` keys of its resources, and each resource's merged parameters must match its
+ * plugin's `kind` schema (when `applies` says the plugin takes part). Returns each resource's
+ * validated parameters. `KTS_ERR_VALIDATION` naming the resource otherwise.
+ */
+export function checkParameters(
+  provider: Provider,
+  graph: ResourceGraph,
+  parameters: Readonly<Record<string, unknown>>,
+  kind: SchemaKind,
+  applies: (resource: Resource) => boolean = () => true,
+): Map<ResourceKey, Record<string, unknown>> {
+  const types = new Set(graph.resources().map((resource) => resource.type));
+  for (const key of Object.keys(parameters)) {
+    if (isResourceKey(key) ? !graph.has(key) : !types.has(key)) {
+      throw new ValidationError(`Parameters given for ${key}, which is not a resource (type) of the checkpoint`, { details: { key } });
+    }
+  }
+  const result = new Map<ResourceKey, Record<string, unknown>>();
+  for (const resource of graph.resources()) {
+    const key = resourceKey(resource);
+    if (!applies(resource)) {
+      result.set(key, {});
+      continue;
+    }
+    try {
+      result.set(key, provider.registry.validate(resource.type, kind, resourceParameters(parameters, resource), `${kind} parameters of ${key}`));
+    } catch (error) {
+      if (isFrameworkError(error, 'KTS_ERR_PLUGIN_NOT_FOUND')) {
+        result.set(key, {});
+        continue;
+      }
+      throw error;
+    }
+  }
+  return result;
+}
+
+/** Writes one resource's status and reason into a run record. */
+export async function setRecordResource<T extends RunRecord>(collection: RecordCollection<T>, id: string, key: ResourceKey, status: ResourceStatus, reason?: string): Promise<void> {
+  await collection.update(id, (record) => {
+    const resourcesReason = { ...record.resourcesReason };
+    if (reason === undefined) delete resourcesReason[key];
+    else resourcesReason[key] = reason;
+    return { ...record, resourcesStatus: { ...record.resourcesStatus, [key]: status }, resourcesReason };
+  });
+}
+
+/** The failure fields of a record that ended in error with `reason`. */
+export function failureFields(error: unknown, reason: string): Pick<RunRecord, 'failure'> {
+  return { failure: { ...toFailureSnapshot(error, { stack: false }), message: reason } };
+}
+
+/** Every resource of the graph in `status`. */
+export function initialStatuses(graph: ResourceGraph, status: ResourceStatus): Record<string, ResourceStatus> {
+  return Object.fromEntries(graph.keys().map((key) => [key, status]));
+}
+
+/** Zero progress over `resources` resources. */
+export function noProgressYet(resources: number): RunRecord['progress'] {
+  return { resourcesDone: 0, resourcesTotal: resources, bytesDone: 0, bytesTotal: 0 };
+}
+
+/** Listing options of a record collection, as services take them. */
+export type ScopedQuery = Omit<ListQuery, 'projectId'> & {
+  /** Admins: every project. */
+  readonly allProjects?: boolean;
+};
+
+/** Lists a collection within the caller's scope. */
+export function listScoped<T extends StoredRecord>(collection: RecordCollection<T>, context: RequestContext, query: ScopedQuery = {}): Promise<ListResult<T>> {
+  const { allProjects, ...rest } = query;
+  const projectId = listingScope(context, allProjects);
+  return collection.list({ ...rest, ...(projectId === undefined ? {} : { projectId }) });
+}
+
+/** The record `id` if the caller may see it; otherwise the not-found error of `code` (another project's records do not exist for the caller). */
+export async function getScoped<T extends StoredRecord & { deletedAt?: string }>(
+  collection: RecordCollection<T>,
+  context: RequestContext,
+  id: string,
+  code: ErrorCodeOf<'not_found'>,
+  label: string,
+): Promise<T> {
+  const record = await collection.get(id);
+  if (!record || !visibleTo(context, record.projectId) || record.deletedAt !== undefined) {
+    throw new NotFoundError(`${label} ${id} not found`, { code, details: { id } });
+  }
+  return record;
+}
+
+/** Cancels run `id` if `running` and it runs here, and waits for its revert; `KTS_ERR_OPERATION_NOT_RUNNING` otherwise. */
+export async function cancelRun(runs: RunRegistry, id: string, running: boolean, label: string): Promise<void> {
+  if (!running || !runs.cancel(id)) {
+    throw new ConflictError(`${label} ${id} is not running here`, { code: 'KTS_ERR_OPERATION_NOT_RUNNING', details: { id } });
+  }
+  await runs.settled(id);
+}
