@@ -82,6 +82,17 @@ export interface Checkpoint {
   readonly copiedTo?: Readonly<Record<string, CopyTarget>>;
   /** Why the checkpoint is in `error`. */
   readonly failure?: FailureSnapshot;
+  /** How far the protect (or copy) flow writing this checkpoint is. */
+  readonly progress?: {
+    /** Resources finished. */
+    readonly resourcesDone: number;
+    /** Resources in the flow. */
+    readonly resourcesTotal: number;
+    /** Bytes moved so far. */
+    readonly bytesDone: number;
+    /** Bytes expected, as far as known. */
+    readonly bytesTotal: number;
+  };
   /**
    * Runs reading the checkpoint (restore, verify, copy), by run id, with the epoch-ms time
    * their claim expires; a delete waits until no live claim is left.

@@ -20,6 +20,7 @@ import type { PlanService } from './plans.js';
 import { ProgressTracker } from './progress.js';
 import { MAIN_BANK, type Provider } from './provider.js';
 import { runOperation } from './run-operation.js';
+import { cancelRun } from './run-records.js';
 import { CHECKPOINT_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link CheckpointService.create}. */
@@ -112,7 +113,7 @@ export class CheckpointService {
         checkpoint,
         graph,
         signal,
-        progress: new ProgressTracker(graph.size, async () => {}, this.#env.progressIntervalMs),
+        progress: new ProgressTracker(graph.size, (progress) => collection.update(checkpoint.id, (current) => ({ ...current, progress })), this.#env.progressIntervalMs),
         resolve: (resource) => provider.registry.pluginFor(resource.type).getProtectOperation(resource),
         sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource),
         parametersOf: (resource) => provider.registry.validate(resource.type, 'options', resourceParameters(plan.parameters, resource)),
@@ -219,6 +220,13 @@ export class CheckpointService {
       }),
     );
     return checkpoint;
+  }
+
+  /** Cancels a running protect: its revert runs and the checkpoint ends `error` with reason "cancelled". */
+  async cancel(context: RequestContext, providerId: string, id: string): Promise<Checkpoint> {
+    const checkpoint = await this.get(context, providerId, id, MAIN_BANK);
+    await cancelRun(this.#env.runs, id, checkpoint.status === 'protecting', 'Checkpoint protect');
+    return this.get(context, providerId, id, MAIN_BANK);
   }
 
   /**

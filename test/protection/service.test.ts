@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBank, createMemoryDriver, type Bank } from '../../src/bank/index.js';
 import type { HookContext } from '../../src/index.js';
-import { createProtectionService, type ProtectionService, type RequestContext } from '../../src/protection/index.js';
+import { createProtectionService, levelFor, type ProtectionService, type RequestContext } from '../../src/protection/index.js';
 import { createMemoryStore, type Store } from '../../src/store/index.js';
 import { BLOB, blobPlugin } from '../fixtures/blob-plugin.js';
 
@@ -22,7 +22,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((service) => service.close()));
 });
 
-async function setup(options: { failOn?: (operation: string, ctx: HookContext) => boolean; copyGate?: (signal: AbortSignal) => Promise<void>; ownerId?: string; shared?: Setup } = {}): Promise<Setup> {
+async function setup(options: { failOn?: (operation: string, ctx: HookContext) => boolean; copyGate?: (signal: AbortSignal) => Promise<void>; protectGate?: (signal: AbortSignal) => Promise<void>; ownerId?: string; shared?: Setup } = {}): Promise<Setup> {
   const blobs = options.shared?.blobs ?? new Map([['b1', Buffer.from('first blob')], ['b2', Buffer.from('second blob, longer')]]);
   const store = options.shared?.store ?? createMemoryStore();
   const main = options.shared?.main ?? createBank(createMemoryDriver());
@@ -51,6 +51,28 @@ async function protect(service: ProtectionService, planId: string) {
   await service.settled(checkpoint.id);
   return service.checkpoints.get(alice, PROVIDER, checkpoint.id);
 }
+
+describe('protection service: providers', () => {
+  it('expose every plugin schema, verify and copy included, and the verification levels', async () => {
+    const { service } = await setup();
+    const provider = service.providers.get(PROVIDER);
+    const info = provider.extendedInfoSchema();
+    expect(Object.keys(info.optionsSchema)).toEqual([BLOB]);
+    expect(info.verifySchema[BLOB]).toMatchObject({ properties: { strict: { type: 'boolean' } } });
+    expect(info.copySchema[BLOB]).toBeDefined();
+    expect(info.verificationLevels[BLOB]).toEqual(['presence', 'checksum', 'full']);
+    expect(provider.destinationNames()).toEqual(['region-b']);
+    expect(provider.destinationFor()).toBe('region-b');
+    expect(() => service.providers.get('nope')).toThrow(expect.objectContaining({ code: 'KTS_ERR_PROVIDER_NOT_FOUND' }));
+  });
+
+  it('verify each resource at the strongest level its plugin offers up to the one requested', () => {
+    const plugin = { verificationLevels: ['presence', 'full'] } as never;
+    expect(levelFor(plugin, 'checksum')).toBe('presence');
+    expect(levelFor(plugin, 'full')).toBe('full');
+    expect(levelFor({ verificationLevels: ['checksum'] } as never, 'presence')).toBe('checksum');
+  });
+});
 
 describe('protection service: plans', () => {
   it('creates plans checked against the provider plugins', async () => {
@@ -209,6 +231,32 @@ describe('protection service: checks before any record', () => {
 });
 
 describe('protection service: cancellation and interrupted work', () => {
+  it('reports progress of a protect while it runs and at the end', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { service, blobs } = await setup({ protectGate: () => gate });
+    const plan = await service.plans.create(alice, { name: 'p', providerId: PROVIDER, resources });
+    const created = await service.checkpoints.create(alice, PROVIDER, { planId: plan.id });
+    const totalBytes = [...blobs.values()].reduce((sum, blob) => sum + blob.length, 0);
+    await expect.poll(async () => (await service.checkpoints.get(alice, PROVIDER, created.id)).progress?.bytesDone).toBe(totalBytes);
+    expect((await service.checkpoints.get(alice, PROVIDER, created.id)).progress).toMatchObject({ resourcesDone: 0, resourcesTotal: 2, bytesTotal: totalBytes });
+    release();
+    await service.settled(created.id);
+    expect((await service.checkpoints.get(alice, PROVIDER, created.id)).progress).toEqual({ resourcesDone: 2, resourcesTotal: 2, bytesDone: totalBytes, bytesTotal: totalBytes });
+  });
+
+  it('cancels a running protect: the checkpoint ends error with reason "cancelled"', async () => {
+    const { service } = await setup({ protectGate: untilAborted });
+    const plan = await service.plans.create(alice, { name: 'p', providerId: PROVIDER, resources });
+    const created = await service.checkpoints.create(alice, PROVIDER, { planId: plan.id });
+    await expect.poll(async () => (await service.checkpoints.get(alice, PROVIDER, created.id)).progress?.bytesDone ?? 0).toBeGreaterThan(0);
+    const cancelled = await service.checkpoints.cancel(alice, PROVIDER, created.id);
+    expect(cancelled.status).toBe('error');
+    expect(cancelled.failure?.message).toBe('cancelled');
+    expect(Object.values(cancelled.resources).map((r) => r.status)).toEqual(['error', 'error']);
+    await expect(service.checkpoints.cancel(alice, PROVIDER, created.id)).rejects.toMatchObject({ code: 'KTS_ERR_OPERATION_NOT_RUNNING' });
+  });
+
   it('cancels a running copy: reverted, error "cancelled", nothing left in the destination', async () => {
     const { service, region } = await setup({ copyGate: untilAborted });
     const plan = await service.plans.create(alice, { name: 'p', providerId: PROVIDER, resources });
