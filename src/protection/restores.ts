@@ -12,13 +12,9 @@ import { resourceKey, type Resource, type ResourceKey } from '../core/resource.j
 import type { RestoreRecord } from '../store/records.js';
 import type { ListResult } from '../store/store.js';
 import { graphOf, type CheckpointService } from './checkpoints.js';
-import { holdClaim } from './claims.js';
 import type { RequestContext } from './context.js';
 import { now, type ServiceEnvironment } from './environment.js';
-import { closeOperationLog, openOperationLog } from './operation-logs.js';
-import { ProgressTracker } from './progress.js';
-import { runOperation } from './run-operation.js';
-import { checkParameters, failureFields, initialStatuses, noProgressYet, setRecordResource, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
+import { type ScopedQuery, cancelRun, checkParameters, getScoped, initialStatuses, launchRecordRun, listScoped, noProgressYet } from './run-records.js';
 import { RESTORE_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link RestoreService.create}. */
@@ -64,11 +60,12 @@ export class RestoreService {
     const parameters = checkParameters(provider, graph, request.parameters ?? {}, 'restore');
     const collection = this.#env.checkpointsOf(provider.bankNamed(bank));
     const id = randomUUID();
-    const claim = await holdClaim(collection, checkpoint.id, `restore-${id}`, this.#env.claimTtlMs, this.#env.logger);
     const time = now();
-    let record: RestoreRecord;
-    try {
-      record = await this.#env.store.restores.insert({
+    const newResources = new Map<ResourceKey, Resource>();
+    return launchRecordRun<RestoreRecord, RestoreContext>({
+      env: this.#env,
+      collection: this.#env.store.restores,
+      record: {
         id,
         projectId: checkpoint.projectId,
         providerId: provider.id,
@@ -84,55 +81,23 @@ export class RestoreService {
         incarnation: this.#env.node.incarnation,
         createdAt: time,
         updatedAt: time,
-      });
-    } catch (error) {
-      await claim.release();
-      throw error;
-    }
-    const store = this.#env.store.restores;
-    const log = await openOperationLog(this.#env.store, this.#env.node, {
-      projectId: record.projectId,
-      operationType: 'restore',
-      providerId: provider.id,
-      bank,
-      checkpointId: checkpoint.id,
-      planId: checkpoint.plan.id,
-      restoreId: id,
+      },
+      claim: { checkpoints: collection, checkpointId: checkpoint.id },
+      log: { projectId: checkpoint.projectId, operationType: 'restore', providerId: provider.id, bank, checkpointId: checkpoint.id, planId: checkpoint.plan.id, restoreId: id },
+      statuses: { done: 'success', failed: 'fail' },
+      operation: {
+        operation: 'restore',
+        checkpoint,
+        graph,
+        resolve: (resource) => {
+          const plugin = provider.registry.findPlugin(resource.type);
+          return plugin ? plugin.getRestoreOperation(resource) : { skip: `no plugin of provider ${provider.name} handles ${resource.type}` };
+        },
+        sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource, { readOnly: true }),
+        parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
+        extend: (base) => ({ ...base, newResources, ...(request.restoreTarget === undefined ? {} : { target: { restoreTarget: request.restoreTarget } }) }),
+      },
     });
-    const newResources = new Map<ResourceKey, Resource>();
-    this.#env.runs.start(id, async (signal) => {
-      try {
-        await runOperation<RestoreContext>({
-          env: this.#env,
-          name: `restore-${id}`,
-          operation: 'restore',
-          checkpoint,
-          graph,
-          signal,
-          progress: new ProgressTracker(graph.size, (progress) => store.update(id, (r) => ({ ...r, progress })), this.#env.progressIntervalMs),
-          resolve: (resource) => {
-            const plugin = provider.registry.findPlugin(resource.type);
-            return plugin ? plugin.getRestoreOperation(resource) : { skip: `no plugin of provider ${provider.name} handles ${resource.type}` };
-          },
-          sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource, { readOnly: true }),
-          parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
-          extend: (base) => ({ ...base, newResources, ...(request.restoreTarget === undefined ? {} : { target: { restoreTarget: request.restoreTarget } }) }),
-          setResourceStatus: (key, status, reason) => setRecordResource(store, id, key, status, reason),
-          initiate: async () => {},
-          complete: async () => {
-            await store.update(id, (r) => ({ ...r, status: 'success' }));
-            await closeOperationLog(this.#env.store, log.id);
-          },
-          fail: async (error, reason) => {
-            await store.update(id, (r) => ({ ...r, status: 'fail', ...failureFields(error, reason) }));
-            await closeOperationLog(this.#env.store, log.id, error);
-          },
-        });
-      } finally {
-        await claim.release();
-      }
-    });
-    return record;
   }
 
   /** Lists the caller's restores (filters: status, providerId, checkpointId). */

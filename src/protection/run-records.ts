@@ -16,6 +16,13 @@ import type { RunRecord } from '../store/records.js';
 import type { ListQuery, ListResult, RecordCollection, StoredRecord } from '../store/store.js';
 import { listingScope, visibleTo, type RequestContext } from './context.js';
 import type { RunRegistry } from './runs.js';
+import type { CheckpointCollection } from '../bank/checkpoints.js';
+import type { HookContext } from '../core/operation.js';
+import { holdClaim } from './claims.js';
+import type { ServiceEnvironment } from './environment.js';
+import { closeOperationLog, openOperationLog, type OperationLogInput } from './operation-logs.js';
+import { ProgressTracker } from './progress.js';
+import { runOperation, type OperationRun } from './run-operation.js';
 import type { Provider } from './provider.js';
 
 /**
@@ -116,4 +123,64 @@ export async function cancelRun(runs: RunRegistry, id: string, running: boolean,
     throw new ConflictError(`${label} ${id} is not running here`, { code: 'KTS_ERR_OPERATION_NOT_RUNNING', details: { id } });
   }
   await runs.settled(id);
+}
+
+/** What {@link launchRecordRun} needs: the record to write and the operation to run for it. */
+export interface RecordRun<T extends RunRecord & { status: string }, C extends HookContext> {
+  /** The shared service state. */
+  readonly env: ServiceEnvironment;
+  /** The record's collection. */
+  readonly collection: RecordCollection<T>;
+  /** The new record, in its running status. */
+  readonly record: T;
+  /** The checkpoint the run reads, claimed for the run's duration. */
+  readonly claim: { readonly checkpoints: CheckpointCollection; readonly checkpointId: string };
+  /** The operation log to open. */
+  readonly log: OperationLogInput;
+  /** The record's status on success and on failure. */
+  readonly statuses: { readonly done: T['status']; readonly failed: T['status'] };
+  /** The operation, without the parts this function supplies. */
+  readonly operation: Omit<OperationRun<C>, 'env' | 'name' | 'signal' | 'progress' | 'setResourceStatus' | 'initiate' | 'complete' | 'fail'>;
+}
+
+/**
+ * Claims the checkpoint, writes the record (releasing the claim if that fails), opens the
+ * operation log and starts the operation in the background; returns the record at once.
+ */
+export async function launchRecordRun<T extends RunRecord & { status: string }, C extends HookContext>(spec: RecordRun<T, C>): Promise<T> {
+  const { env, collection, record, statuses } = spec;
+  const id = record.id;
+  const claim = await holdClaim(spec.claim.checkpoints, spec.claim.checkpointId, `${spec.log.operationType}-${id}`, env.claimTtlMs, env.logger);
+  let inserted: T;
+  try {
+    inserted = await collection.insert(record);
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+  const log = await openOperationLog(env.store, env.node, spec.log);
+  env.runs.start(id, async (signal) => {
+    try {
+      await runOperation<C>({
+        ...spec.operation,
+        env,
+        name: `${spec.log.operationType}-${id}`,
+        signal,
+        progress: new ProgressTracker(record.progress.resourcesTotal, (progress) => collection.update(id, (r) => ({ ...r, progress })), env.progressIntervalMs),
+        setResourceStatus: (key, status, reason) => setRecordResource(collection, id, key, status, reason),
+        initiate: async () => {},
+        complete: async () => {
+          await collection.update(id, (r) => ({ ...r, status: statuses.done }));
+          await closeOperationLog(env.store, log.id);
+        },
+        fail: async (error, reason) => {
+          await collection.update(id, (r) => ({ ...r, status: statuses.failed, ...failureFields(error, reason) }));
+          await closeOperationLog(env.store, log.id, error);
+        },
+      });
+    } finally {
+      await claim.release();
+    }
+  });
+  return inserted;
 }

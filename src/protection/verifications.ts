@@ -18,13 +18,9 @@ import type { VerificationRecord } from '../store/records.js';
 import type { ListResult } from '../store/store.js';
 import type { CheckpointService } from './checkpoints.js';
 import { graphOf } from './checkpoints.js';
-import { holdClaim } from './claims.js';
 import type { RequestContext } from './context.js';
 import { now, type ServiceEnvironment } from './environment.js';
-import { closeOperationLog, openOperationLog } from './operation-logs.js';
-import { ProgressTracker } from './progress.js';
-import { runOperation } from './run-operation.js';
-import { checkParameters, failureFields, initialStatuses, noProgressYet, setRecordResource, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
+import { type ScopedQuery, cancelRun, checkParameters, getScoped, initialStatuses, launchRecordRun, listScoped, noProgressYet } from './run-records.js';
 import { VERIFICATION_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link VerificationService.create}. */
@@ -82,11 +78,11 @@ export class VerificationService {
     const requested = request.level ?? 'checksum';
     const collection = this.#env.checkpointsOf(provider.bankNamed(bank));
     const id = randomUUID();
-    const claim = await holdClaim(collection, checkpoint.id, `verification-${id}`, this.#env.claimTtlMs, this.#env.logger);
     const time = now();
-    let record: VerificationRecord;
-    try {
-      record = await this.#env.store.verifications.insert({
+    return launchRecordRun<VerificationRecord, VerifyContext>({
+      env: this.#env,
+      collection: this.#env.store.verifications,
+      record: {
         id,
         projectId: checkpoint.projectId,
         providerId: provider.id,
@@ -102,60 +98,29 @@ export class VerificationService {
         incarnation: this.#env.node.incarnation,
         createdAt: time,
         updatedAt: time,
-      });
-    } catch (error) {
-      await claim.release();
-      throw error;
-    }
-    const store = this.#env.store.verifications;
-    const log = await openOperationLog(this.#env.store, this.#env.node, {
-      projectId: record.projectId,
-      operationType: 'verify',
-      providerId: provider.id,
-      bank,
-      checkpointId: checkpoint.id,
-      planId: checkpoint.plan.id,
-      verificationId: id,
+      },
+      claim: { checkpoints: collection, checkpointId: checkpoint.id },
+      log: { projectId: checkpoint.projectId, operationType: 'verify', providerId: provider.id, bank, checkpointId: checkpoint.id, planId: checkpoint.plan.id, verificationId: id },
+      statuses: { done: 'success', failed: 'error' },
+      operation: {
+        operation: 'verify',
+        checkpoint,
+        graph,
+        isolateFailures: true,
+        resolve: (resource) => {
+          const plugin = provider.registry.findPlugin(resource.type);
+          if (!plugin) return { skip: `no plugin of provider ${provider.name} handles ${resource.type}` };
+          if (!supportsVerification(plugin)) return { skip: `plugin ${plugin.name} has no verify operation` };
+          return plugin.getVerifyOperation(resource);
+        },
+        sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource, { readOnly: true }),
+        parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
+        extend: (base) => {
+          const plugin = provider.registry.pluginFor(base.resource.type);
+          return { ...base, level: supportsVerification(plugin) ? levelFor(plugin, requested) : requested };
+        },
+      },
     });
-    this.#env.runs.start(id, async (signal) => {
-      try {
-        await runOperation<VerifyContext>({
-          env: this.#env,
-          name: `verify-${id}`,
-          operation: 'verify',
-          checkpoint,
-          graph,
-          signal,
-          isolateFailures: true,
-          progress: new ProgressTracker(graph.size, (progress) => store.update(id, (r) => ({ ...r, progress })), this.#env.progressIntervalMs),
-          resolve: (resource) => {
-            const plugin = provider.registry.findPlugin(resource.type);
-            if (!plugin) return { skip: `no plugin of provider ${provider.name} handles ${resource.type}` };
-            if (!supportsVerification(plugin)) return { skip: `plugin ${plugin.name} has no verify operation` };
-            return plugin.getVerifyOperation(resource);
-          },
-          sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource, { readOnly: true }),
-          parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
-          extend: (base) => {
-            const plugin = provider.registry.pluginFor(base.resource.type);
-            return { ...base, level: supportsVerification(plugin) ? levelFor(plugin, requested) : requested };
-          },
-          setResourceStatus: (key, status, reason) => setRecordResource(store, id, key, status, reason),
-          initiate: async () => {},
-          complete: async () => {
-            await store.update(id, (r) => ({ ...r, status: 'success' }));
-            await closeOperationLog(this.#env.store, log.id);
-          },
-          fail: async (error, reason) => {
-            await store.update(id, (r) => ({ ...r, status: 'error', ...failureFields(error, reason) }));
-            await closeOperationLog(this.#env.store, log.id, error);
-          },
-        });
-      } finally {
-        await claim.release();
-      }
-    });
-    return record;
   }
 
   /** Lists the caller's verifications (filters: status, providerId, checkpointId). */

@@ -32,7 +32,7 @@ import type { BankDriver } from '../driver.js';
 import { checkConditions } from '../internal/conditions.js';
 import { createMd5Meter, discardBody, resolveRange, sourceOf } from '../internal/body.js';
 import { cancelled, integrityError, invalidOption, ioError, objectNotFound } from '../internal/errors.js';
-import { KeyedMutex } from '../internal/keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { takePage } from '../listing.js';
 import { DATA_PREFIX, META_FILE, TEMP_PREFIX, dataFile, infoOf, isInside, objectDirectory, parseSidecar, type Sidecar } from './fs-layout.js';
 import { walkKeys } from './fs-walk.js';

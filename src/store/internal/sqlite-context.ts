@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { storeClosed, storeIo } from '../errors.js';
 import type { SqlDatabase } from '../sqlite-columns.js';
 import type { Clock } from './clock.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../../core/keyed-mutex.js';
 
 /** One write lock per database file in this process. */
 const fileLocks = new KeyedMutex();
