@@ -80,7 +80,7 @@ export function hookTaskName(operation: OperationKind, hook: HookName, key: Reso
 
 /** Builds the flow of `options.operation` over `options.graph`. */
 export function buildResourceFlow<C extends HookContext>(options: ResourceFlowOptions<C>): ResourceFlow<C> {
-  const { graph, operation } = options;
+  const { graph } = options;
   const flow = new Flow(options.name);
   const steps = new Map<ResourceKey, ResourceStep<C>>();
   const tasksOf = new Map<ResourceKey, Task[]>();
@@ -90,7 +90,8 @@ export function buildResourceFlow<C extends HookContext>(options: ResourceFlowOp
     const step: ResourceStep<C> = 'skip' in resolved ? { resource, key, skipReason: resolved.skip } : { resource, key, operation: resolved };
     steps.set(key, step);
     const tasks = HOOK_NAMES.map((hook) => hookTask(options, step, hook));
-    tasks.forEach((task, at) => flow.add(task, at === 0 ? {} : { after: [tasks[at - 1]!] }));
+    flow.add(tasks[0]!);
+    for (let at = 1; at < tasks.length; at++) flow.add(tasks[at]!).link(tasks[at - 1]!, tasks[at]!);
     tasksOf.set(key, tasks);
   }
   const [BEGIN, FINISH, , COMPLETE] = [0, 1, 2, 3] as const;
@@ -116,38 +117,63 @@ export function buildResourceFlow<C extends HookContext>(options: ResourceFlowOp
 }
 
 function hookTask<C extends HookContext>(options: ResourceFlowOptions<C>, step: ResourceStep<C>, hook: HookName): Task {
-  const first = hook === 'onPrepareBegin';
-  const last = hook === 'onComplete';
   const name = hookTaskName(options.operation, hook, step.key);
   const { operation } = step;
   if (!operation) {
     const reason = step.skipReason!;
-    return first && options.onResourceSkipped ? { name, execute: () => options.onResourceSkipped!(step, reason) } : { name, execute: noop };
+    return hook === 'onPrepareBegin' && options.onResourceSkipped ? { name, execute: () => options.onResourceSkipped!(step, reason) } : { name, execute: noop };
   }
-  const run = operation[hook];
-  const task: { -readonly [K in keyof Task]: Task[K] } = {
-    name,
-    execute: async (taskContext) => {
-      if (first) await options.onResourceStart?.(step);
-      if (run) {
-        try {
-          await run.call(operation, options.context(step, hook, taskContext));
-        } catch (error) {
-          await options.onResourceError?.(step, hook, error);
-          throw error;
-        }
+  return new HookTask(name, options, step as OperationStep<C>, hook);
+}
+
+/** A step whose plugin has the operation. */
+type OperationStep<C extends HookContext> = ResourceStep<C> & { readonly operation: Operation<C> };
+
+/**
+ * The task of one hook of one resource. A class, so that its `execute` lives on the prototype:
+ * at 100,000 tasks a closure per task costs more than the task itself.
+ */
+class HookTask<C extends HookContext> implements Task {
+  declare timeoutMs?: number;
+  declare revert?: Task['revert'];
+  readonly name: string;
+  readonly #options: ResourceFlowOptions<C>;
+  readonly #step: OperationStep<C>;
+  readonly #hook: HookName;
+  readonly #run: Operation<C>[HookName];
+
+  constructor(name: string, options: ResourceFlowOptions<C>, step: OperationStep<C>, hook: HookName) {
+    this.name = name;
+    this.#options = options;
+    this.#step = step;
+    this.#hook = hook;
+    this.#run = step.operation[hook];
+    if (options.hookTimeoutMs !== undefined) this.timeoutMs = options.hookTimeoutMs;
+    const { operation } = step;
+    if (hook === 'onPrepareBegin' && operation.onRevert) {
+      // The first hook completes first, so in reverse completion order its revert runs last for
+      // the resource: after every later hook of it has stopped.
+      this.revert = ({ outcome, flowFailures, signal }) =>
+        operation.onRevert!.call(operation, options.context(step, hook, { name, signal, progress: noop }), outcome.ok ? flowFailures[0] : outcome.error);
+    }
+  }
+
+  async execute(taskContext: TaskContext): Promise<void> {
+    const options = this.#options;
+    const step = this.#step;
+    const hook = this.#hook;
+    if (hook === 'onPrepareBegin' && options.onResourceStart) await options.onResourceStart(step);
+    const run = this.#run;
+    if (run) {
+      try {
+        await run.call(step.operation, options.context(step, hook, taskContext));
+      } catch (error) {
+        if (options.onResourceError) await options.onResourceError(step, hook, error);
+        throw error;
       }
-      if (last) await options.onResourceDone?.(step);
-    },
-  };
-  if (options.hookTimeoutMs !== undefined) task.timeoutMs = options.hookTimeoutMs;
-  if (first && operation.onRevert) {
-    // The first hook completes first, so in reverse completion order its revert runs last for
-    // the resource: after every later hook of it has stopped.
-    task.revert = ({ outcome, flowFailures, signal }) =>
-      operation.onRevert!.call(operation, options.context(step, hook, { name, signal, progress: noop }), outcome.ok ? flowFailures[0] : outcome.error);
+    }
+    if (hook === 'onComplete' && options.onResourceDone) await options.onResourceDone(step);
   }
-  return task;
 }
 
 function noop(): void {}

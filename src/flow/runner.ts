@@ -1,8 +1,9 @@
 /**
  * The flow runner. Tasks whose predecessors are done run in parallel under a concurrency
- * bound. On a failure the runner stops scheduling, aborts the running tasks' signals, waits
- * until they have really settled (p-queue alone would only race the abort), then reverts the
- * failed task and every completed one in reverse completion order.
+ * bound, started in the order they became ready (a FIFO queue). On a failure the runner stops
+ * scheduling, aborts the running tasks' signals, waits until they have really settled (racing
+ * the abort is not enough), then reverts the failed task and every completed one in reverse
+ * completion order.
  *
  * Outcomes: success resolves with a {@link FlowReport}. One failure rejects with the original
  * error; several concurrent failures with one `FlowError` (`KTS_ERR_FLOW_FAILED`) gathering
@@ -14,11 +15,10 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import PQueue from 'p-queue';
 import { CancelledError, ConflictError, FlowError, InternalError, TimeoutError, isCancellation, isFrameworkError, messageOf } from '../core/errors.js';
 import { clampFraction } from '../core/progress.js';
 import type { FlowEvents } from './events.js';
-import type { Flow } from './flow.js';
+import type { CompiledFlow, Flow } from './flow.js';
 import { FlowState, TaskState } from './states.js';
 import type { RevertContext, Task, TaskContext, TaskOutcome } from './task.js';
 
@@ -96,11 +96,14 @@ interface MutableRecord {
   error?: unknown;
   revertError?: unknown;
   progress: number;
-  abandoned: boolean;
 }
 
-const ABANDONED = Symbol('abandoned');
-type Settlement = TaskOutcome | typeof ABANDONED;
+/** A running task's own deadline: its signal, timer, and the timeout error once it passed. */
+interface Deadline {
+  readonly controller: AbortController;
+  timer: unknown;
+  timedOut: TimeoutError | undefined;
+}
 
 const globalTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -117,13 +120,32 @@ export class FlowRun extends EventEmitter<FlowEvents> {
   readonly #options: FlowRunOptions;
   readonly #halt = new AbortController();
   readonly #records: MutableRecord[];
+  /**
+   * Tasks whose `execute` returned a promise that has not settled. On a halt the runner walks
+   * these itself rather than keeping one abort listener per task on the shared halt signal
+   * (an `AbortSignal`'s add/remove cost grows with its listener count; Node also warns past 10).
+   */
+  readonly #running = new Set<number>();
+  /** Running tasks with their own deadline, by index. */
+  readonly #deadlines = new Map<number, Deadline>();
+  /** Grace timers of aborted tasks still running, by index. */
+  readonly #graces = new Map<number, unknown>();
+  /** Indexes of tasks that did not stop within `graceMs`. */
+  readonly #abandoned = new Set<number>();
   readonly #order: number[] = [];
   readonly #failures: { index: number; error: unknown }[] = [];
   readonly #revertFailures: { index: number; error: unknown }[] = [];
   #state: FlowState = FlowState.PENDING;
   #cancelError: CancelledError | undefined;
+  /** Tasks scheduled (queued or running) and not yet settled. */
   #pending = 0;
-  #queue: PQueue | undefined;
+  /** Tasks running now. */
+  #active = 0;
+  /** The ready queue: task indexes from `#readyHead` on are waiting for a slot. */
+  readonly #ready: number[] = [];
+  #readyHead = 0;
+  #remaining = new Int32Array(0);
+  #compiled: CompiledFlow | undefined;
   #idle: (() => void) | undefined;
 
   /** Prepares a run; nothing executes until {@link FlowRun.start}. */
@@ -136,7 +158,7 @@ export class FlowRun extends EventEmitter<FlowEvents> {
     this.#concurrency = concurrency;
     this.#graceMs = options.graceMs ?? 30_000;
     this.#timers = options.timers ?? globalTimers;
-    this.#records = flow.tasks().map((task) => ({ name: task.name, state: TaskState.PENDING, progress: 0, abandoned: false }));
+    this.#records = flow.tasks().map((task) => ({ name: task.name, state: TaskState.PENDING, progress: 0 }));
   }
 
   /** The run's current state. */
@@ -161,23 +183,10 @@ export class FlowRun extends EventEmitter<FlowEvents> {
     if (external?.aborted) onAbort();
     else external?.addEventListener('abort', onAbort, { once: true });
     try {
-      const remaining = [...compiled.predecessorCount];
+      this.#compiled = compiled;
+      const remaining = (this.#remaining = compiled.predecessorCount.slice());
       const idle = new Promise<void>((resolve) => (this.#idle = resolve));
-      this.#queue = new PQueue({ concurrency: this.#concurrency });
-      const schedule = (index: number): void => {
-        this.#pending++;
-        void this.#queue!.add(async () => {
-          try {
-            await this.#run(compiled.tasks[index]!, index);
-            if (!this.#halt.signal.aborted && this.#records[index]!.state === TaskState.SUCCESS) {
-              for (const next of compiled.successors[index]!) if (--remaining[next]! === 0) schedule(next);
-            }
-          } finally {
-            this.#settleOne();
-          }
-        });
-      };
-      if (!this.#halt.signal.aborted) remaining.forEach((count, index) => count === 0 && schedule(index));
+      for (let index = 0; index < remaining.length && !this.#halt.signal.aborted; index++) if (remaining[index] === 0) this.#schedule(index);
       if (this.#pending > 0) await idle;
       if (!this.#halt.signal.aborted) {
         this.#setState(FlowState.SUCCESS);
@@ -193,7 +202,7 @@ export class FlowRun extends EventEmitter<FlowEvents> {
   /** The account of the run so far. */
   report(): FlowReport {
     const tasks = new Map<string, TaskRecord>();
-    for (const { abandoned: _abandoned, ...record } of this.#records) tasks.set(record.name, record);
+    for (const record of this.#records) tasks.set(record.name, { ...record });
     const named = ({ index, error }: { index: number; error: unknown }): TaskFailure => ({ task: this.#records[index]!.name, error });
     return {
       name: this.flow.name,
@@ -205,94 +214,155 @@ export class FlowRun extends EventEmitter<FlowEvents> {
     };
   }
 
-  async #run(task: Task, index: number): Promise<void> {
-    const record = this.#records[index]!;
+  /** Queues a ready task and starts what the concurrency bound allows. Nothing is queued once halted. */
+  #schedule(index: number): void {
     if (this.#halt.signal.aborted) return;
+    this.#pending++;
+    this.#ready.push(index);
+    this.#pump();
+  }
+
+  /** Starts queued tasks, oldest first, while a slot is free. */
+  #pump(): void {
+    // A task may halt the run from its synchronous part, emptying the queue: re-read it.
+    while (this.#active < this.#concurrency && this.#readyHead < this.#ready.length) {
+      this.#active++;
+      this.#start(this.#ready[this.#readyHead++]!);
+    }
+    if (this.#readyHead > 0 && this.#readyHead === this.#ready.length) {
+      this.#ready.length = 0;
+      this.#readyHead = 0;
+    }
+  }
+
+  /**
+   * Starts a task. Its outcome is handled in {@link FlowRun.#settle} on a later microtask (even
+   * for a synchronous `execute`, so that long chains never recurse). Plain callbacks rather than
+   * an async function per task: at 100,000 tasks, per-task promises and frames dominate.
+   */
+  #start(index: number): void {
+    const record = this.#records[index]!;
+    const task = this.#compiled!.tasks[index]!;
     record.state = TaskState.RUNNING;
     this.#emit('task:start', task.name);
     const timeoutMs = task.timeoutMs ?? this.#options.taskTimeoutMs;
     let signal = this.#halt.signal;
-    let timedOut: TimeoutError | undefined;
-    let timer: unknown;
-    let onHalt: (() => void) | undefined;
     if (timeoutMs !== undefined) {
-      const controller = new AbortController();
-      signal = controller.signal;
-      onHalt = () => controller.abort(this.#halt.signal.reason);
-      this.#halt.signal.addEventListener('abort', onHalt, { once: true });
-      timer = this.#timers.setTimeout(() => {
-        timedOut = new TimeoutError(`Task "${task.name}" timed out after ${timeoutMs} ms`, { details: { task: task.name, timeoutMs } });
-        controller.abort(timedOut);
+      const deadline: Deadline = { controller: new AbortController(), timer: undefined, timedOut: undefined };
+      signal = deadline.controller.signal;
+      deadline.timer = this.#timers.setTimeout(() => {
+        deadline.timedOut = new TimeoutError(`Task "${task.name}" timed out after ${timeoutMs} ms`, { details: { task: task.name, timeoutMs } });
+        deadline.controller.abort(deadline.timedOut);
+        this.#startGrace(index);
       }, timeoutMs);
+      this.#deadlines.set(index, deadline);
     }
-    const context: TaskContext = {
-      name: task.name,
-      signal,
-      progress: (fraction) => {
-        record.progress = clampFraction(fraction);
-        this.#emit('task:progress', task.name, record.progress);
-      },
-    };
-    const outcome = await this.#execute(task, context);
-    if (timer !== undefined) this.#timers.clearTimeout(timer);
-    if (onHalt) this.#halt.signal.removeEventListener('abort', onHalt);
-    this.#order.push(index);
-    if (outcome === ABANDONED) {
-      record.abandoned = true;
-      record.error = timedOut ?? signal.reason;
-      record.state = timedOut ? TaskState.FAILURE : TaskState.CANCELLED;
-      if (timedOut) this.#fail(index, timedOut);
-    } else if (outcome.ok && !timedOut) {
-      record.state = TaskState.SUCCESS;
-      record.result = outcome.result;
-      this.#emit('task:success', task.name, outcome.result);
-    } else if (timedOut) {
-      record.state = TaskState.FAILURE;
-      record.error = timedOut;
-      this.#emit('task:failure', task.name, timedOut);
-      this.#fail(index, timedOut);
-    } else {
-      const error = outcome.ok ? undefined : outcome.error;
-      if (this.#halt.signal.aborted && (error === signal.reason || isCancellation(error))) {
-        record.state = TaskState.CANCELLED;
-        record.error = error;
-        this.#emit('task:cancelled', task.name, error);
-      } else {
-        record.state = TaskState.FAILURE;
-        record.error = error;
-        this.#emit('task:failure', task.name, error);
-        this.#fail(index, error);
-      }
-    }
-  }
-
-  /** Runs `execute`; once the task's signal aborts, waits at most `graceMs` for it to stop. */
-  #execute(task: Task, context: TaskContext): Settlement | Promise<Settlement> {
+    const context: TaskContext = { name: task.name, signal, progress: this.#reporter(record) };
     let value: unknown;
     try {
       value = task.execute(context);
     } catch (error) {
-      return { ok: false, error };
+      value = Promise.reject(error);
     }
-    if (!isThenable(value)) return { ok: true, result: value };
-    const execution = Promise.resolve(value).then(
-      (result): TaskOutcome => ({ ok: true, result }),
-      (error: unknown): TaskOutcome => ({ ok: false, error }),
+    if (isThenable(value)) {
+      this.#running.add(index);
+      if (signal.aborted) this.#startGrace(index);
+    }
+    Promise.resolve(value).then(
+      (result) => this.#settle(index, true, result),
+      (error: unknown) => this.#settle(index, false, error),
     );
-    const { signal } = context;
-    return new Promise<Settlement>((resolve) => {
-      let grace: unknown;
-      const onAbort = (): void => {
-        grace = this.#timers.setTimeout(() => resolve(ABANDONED), this.#graceMs);
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      void execution.then((outcome) => {
-        signal.removeEventListener('abort', onAbort);
-        if (grace !== undefined) this.#timers.clearTimeout(grace);
-        resolve(outcome);
-      });
-    });
+  }
+
+  /**
+   * The `progress` function of a task's context. Returned from a method rather than written
+   * inline in the context literal: loaders that keep function names (tsx) would wrap every
+   * inline one in a `defineProperty` call, doubling the cost of starting a task.
+   */
+  #reporter(record: MutableRecord): (fraction: number) => void {
+    return (fraction) => {
+      record.progress = clampFraction(fraction);
+      this.#emit('task:progress', record.name, record.progress);
+    };
+  }
+
+  /** Once a running task's signal has aborted, waits at most `graceMs` for it to stop. */
+  #startGrace(index: number): void {
+    if (!this.#running.has(index) || this.#graces.has(index)) return;
+    this.#graces.set(index, this.#timers.setTimeout(() => this.#abandon(index), this.#graceMs));
+  }
+
+  /** Clears what a started task holds (its deadline, its grace period) and records its completion. */
+  #finish(index: number): Deadline | undefined {
+    this.#running.delete(index);
+    const grace = this.#graces.get(index);
+    if (grace !== undefined) {
+      this.#timers.clearTimeout(grace);
+      this.#graces.delete(index);
+    }
+    const deadline = this.#deadlines.get(index);
+    if (deadline) {
+      this.#timers.clearTimeout(deadline.timer);
+      this.#deadlines.delete(index);
+    }
+    this.#order.push(index);
+    return deadline;
+  }
+
+  /** A task's `execute` settled: records the outcome and schedules the successors it made ready. */
+  #settle(index: number, ok: boolean, value: unknown): void {
+    const record = this.#records[index]!;
+    if (record.state !== TaskState.RUNNING) return; // abandoned after its grace period
+    const deadline = this.#finish(index);
+    const timedOut = deadline?.timedOut;
+    const name = record.name;
+    if (ok && !timedOut) {
+      record.state = TaskState.SUCCESS;
+      record.result = value;
+      this.#emit('task:success', name, value);
+    } else if (timedOut) {
+      record.state = TaskState.FAILURE;
+      record.error = timedOut;
+      this.#emit('task:failure', name, timedOut);
+      this.#fail(index, timedOut);
+    } else {
+      const signal = deadline ? deadline.controller.signal : this.#halt.signal;
+      record.error = value;
+      if (this.#halt.signal.aborted && (value === signal.reason || isCancellation(value))) {
+        record.state = TaskState.CANCELLED;
+        this.#emit('task:cancelled', name, value);
+      } else {
+        record.state = TaskState.FAILURE;
+        this.#emit('task:failure', name, value);
+        this.#fail(index, value);
+      }
+    }
+    if (!this.#halt.signal.aborted && record.state === TaskState.SUCCESS) {
+      const { offsets, targets } = this.#compiled!;
+      const remaining = this.#remaining;
+      for (let at = offsets[index]!; at < offsets[index + 1]!; at++) if (--remaining[targets[at]!]! === 0) this.#schedule(targets[at]!);
+    }
+    this.#release();
+  }
+
+  /** A task did not stop within `graceMs` of its signal aborting: give up on it, unreverted. */
+  #abandon(index: number): void {
+    const record = this.#records[index]!;
+    if (record.state !== TaskState.RUNNING) return;
+    const deadline = this.#finish(index);
+    const timedOut = deadline?.timedOut;
+    this.#abandoned.add(index);
+    record.error = timedOut ?? (deadline ? deadline.controller.signal : this.#halt.signal).reason;
+    record.state = timedOut ? TaskState.FAILURE : TaskState.CANCELLED;
+    if (timedOut) this.#fail(index, timedOut);
+    this.#release();
+  }
+
+  /** Frees a task's slot and starts what it allows. */
+  #release(): void {
+    this.#active--;
+    if (--this.#pending === 0) this.#idle?.();
+    this.#pump();
   }
 
   #fail(index: number, error: unknown): void {
@@ -306,15 +376,12 @@ export class FlowRun extends EventEmitter<FlowEvents> {
     if (this.#halt.signal.aborted) return;
     if (cancelled) this.#cancelError = reason;
     this.#halt.abort(reason);
-    if (this.#queue) {
-      this.#pending -= this.#queue.size;
-      this.#queue.clear();
-      if (this.#pending === 0) this.#idle?.();
-    }
-  }
-
-  #settleOne(): void {
-    if (--this.#pending === 0) this.#idle?.();
+    for (const deadline of this.#deadlines.values()) deadline.controller.abort(reason);
+    for (const index of this.#running) this.#startGrace(index);
+    this.#pending -= this.#ready.length - this.#readyHead;
+    this.#ready.length = 0;
+    this.#readyHead = 0;
+    if (this.#pending === 0) this.#idle?.();
   }
 
   async #revertAll(): Promise<void> {
@@ -325,7 +392,7 @@ export class FlowRun extends EventEmitter<FlowEvents> {
       const index = this.#order[at]!;
       const record = this.#records[index]!;
       const task = tasks[index]!;
-      if (record.abandoned) {
+      if (this.#abandoned.has(index)) {
         const error = new InternalError(`Task "${task.name}" did not stop within ${this.#graceMs} ms of being aborted; it was not reverted`, {
           details: { task: task.name, graceMs: this.#graceMs },
         });
