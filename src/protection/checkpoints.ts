@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CheckpointPage } from '../bank/checkpoints.js';
 import type { Checkpoint } from '../core/checkpoint.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, messageOf, NotFoundError, PluginError, ValidationError } from '../core/errors.js';
+import type { ProtectableContext } from '../core/plugin.js';
 import { toFailureSnapshot } from '../core/failure.js';
 import { ResourceGraph } from '../core/graph.js';
 import { resourceParameters, type Resource, type ResourceKey } from '../core/resource.js';
@@ -81,7 +82,7 @@ export class CheckpointService {
     if (plan.providerId !== provider.id) {
       throw new ValidationError(`Plan ${plan.id} belongs to provider ${plan.providerId}, not ${provider.id}`, { code: 'KTS_ERR_PLAN_INVALID', details: { plan: plan.id } });
     }
-    const graph = ResourceGraph.from(plan.resources);
+    const graph = await planGraph(provider, plan.resources, { projectId: plan.projectId, logger: this.#env.logger });
     const time = now();
     const checkpoint: Checkpoint = {
       id: randomUUID(),
@@ -264,6 +265,29 @@ export function setCheckpointResource(
     ...current,
     resources: { ...current.resources, [key]: { ...current.resources[key], status, ...(reason === undefined ? {} : { reason }) } },
   })).then(() => undefined);
+}
+
+/**
+ * The plan's resource graph: its resources, linked parent → child where a protectable plugin
+ * reports one plan resource as a dependent of another (a server and its volumes). Dependents
+ * outside the plan are not added (Karbor silently protected them); a discovery error refuses
+ * the checkpoint before anything is written.
+ */
+export async function planGraph(provider: Provider, resources: readonly Resource[], context: ProtectableContext): Promise<ResourceGraph> {
+  const graph = ResourceGraph.from(resources);
+  const protectables = provider.registry.protectables();
+  for (const parent of resources) {
+    for (const protectable of protectables.filter((candidate) => candidate.parentResourceTypes.includes(parent.type))) {
+      let dependents: Resource[];
+      try {
+        dependents = await protectable.getDependentResources(context, parent);
+      } catch (cause) {
+        throw new PluginError(`Protectable ${protectable.name} could not list the dependents of ${parent.type}#${parent.id}: ${messageOf(cause)}`, { cause, details: { plugin: protectable.name } });
+      }
+      for (const child of dependents) if (graph.has(`${child.type}#${child.id}`)) graph.link(`${parent.type}#${parent.id}`, `${child.type}#${child.id}`);
+    }
+  }
+  return graph;
 }
 
 /** The resources of a checkpoint's stored graph. */

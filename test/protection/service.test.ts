@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBank, createMemoryDriver, type Bank } from '../../src/bank/index.js';
-import type { HookContext } from '../../src/index.js';
-import { createProtectionService, levelFor, type ProtectionService, type RequestContext } from '../../src/protection/index.js';
+import { silentLogger, type HookContext } from '../../src/index.js';
+import { planGraph } from '../../src/protection/checkpoints.js';
+import { createProtectionService, levelFor, Provider, type ProtectionService, type RequestContext } from '../../src/protection/index.js';
 import { createMemoryStore, type Store } from '../../src/store/index.js';
 import { BLOB, blobPlugin } from '../fixtures/blob-plugin.js';
 
@@ -71,6 +72,32 @@ describe('protection service: providers', () => {
     expect(levelFor(plugin, 'checksum')).toBe('presence');
     expect(levelFor(plugin, 'full')).toBe('full');
     expect(levelFor({ verificationLevels: ['checksum'] } as never, 'presence')).toBe('checksum');
+  });
+});
+
+describe('protection service: the plan graph', () => {
+  it('links plan resources a protectable reports as dependents, adds nothing outside the plan, and refuses on discovery errors', async () => {
+    const blobs = new Map<string, Buffer>();
+    const protectable = (fail: boolean) => ({
+      name: 'blob-children',
+      resourceType: BLOB,
+      parentResourceTypes: [BLOB],
+      listResources: async () => [],
+      showResource: async (_ctx: unknown, id: string) => ({ type: BLOB, id }),
+      getDependentResources: async (_ctx: unknown, parent: { id: string }) => {
+        if (fail) throw new Error('cloud unreachable');
+        return parent.id === 'b1' ? [{ type: BLOB, id: 'b2' }, { type: BLOB, id: 'not-in-plan' }] : [];
+      },
+    });
+    const make = (fail: boolean) =>
+      new Provider({ id: 'p', name: 'p', bank: createBank(createMemoryDriver()), plugins: [blobPlugin({ blobs })], protectables: [protectable(fail)] });
+    const graph = await planGraph(make(false), resources, { projectId: 'alice', logger: silentLogger });
+    expect(graph.toJSON().edges).toEqual([[`${BLOB}#b1`, `${BLOB}#b2`]]);
+    expect(graph.size).toBe(2);
+    await expect(planGraph(make(true), resources, { projectId: 'alice', logger: silentLogger })).rejects.toMatchObject({
+      code: 'KTS_ERR_PLUGIN_OPERATION_FAILED',
+      message: expect.stringContaining('cloud unreachable'),
+    });
   });
 });
 
