@@ -15,7 +15,7 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { CancelledError, ConflictError, FlowError, InternalError, TimeoutError, isCancellation, isFrameworkError, messageOf } from '../core/errors.js';
+import { CancelledError, ConflictError, FlowError, InternalError, TimeoutError, ValidationError, isCancellation, isFrameworkError, messageOf } from '../core/errors.js';
 import { clampFraction } from '../core/progress.js';
 import type { FlowEvents } from './events.js';
 import type { CompiledFlow, Flow } from './flow.js';
@@ -152,7 +152,15 @@ export class FlowRun extends EventEmitter<FlowEvents> {
   constructor(flow: Flow, options: FlowRunOptions = {}) {
     super();
     const concurrency = options.concurrency ?? 32;
-    if (!(concurrency >= 1)) throw new TypeError(`Expected \`concurrency\` to be a number >= 1, got \`${String(concurrency)}\``);
+    if (!(concurrency >= 1)) {
+      throw new ValidationError(`Expected \`concurrency\` to be a number >= 1, got \`${String(concurrency)}\``, { code: 'KTS_ERR_INVALID_OPTION', details: { concurrency } });
+    }
+    for (const option of ['taskTimeoutMs', 'revertTimeoutMs', 'graceMs'] as const) {
+      const value = options[option];
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+        throw new ValidationError(`Expected \`${option}\` to be a finite number >= 0 (milliseconds), got \`${String(value)}\``, { code: 'KTS_ERR_INVALID_OPTION', details: { [option]: value } });
+      }
+    }
     this.flow = flow;
     this.#options = options;
     this.#concurrency = concurrency;

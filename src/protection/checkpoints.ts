@@ -212,6 +212,7 @@ export class CheckpointService {
           await collection.unindex(id);
           await collection.purgeData(id);
           await collection.setStatus(id, 'deleted');
+          if (checkpoint.copyOf) await this.#forgetCopy(provider, located.bank, checkpoint);
           await closeOperationLog(this.#env.store, log.id);
         },
         fail: async (error, reason) => {
@@ -221,6 +222,18 @@ export class CheckpointService {
       }),
     );
     return checkpoint;
+  }
+
+  /** A deleted copy no longer counts: its source may be copied to that destination again. */
+  async #forgetCopy(provider: Provider, bank: string, copy: Checkpoint): Promise<void> {
+    const origin = copy.copyOf!;
+    const sources = this.#env.checkpointsOf(provider.bankNamed(origin.bank));
+    if (!(await sources.find(origin.checkpointId))) return;
+    await sources.update(origin.checkpointId, (source) => {
+      if (source.copiedTo?.[bank]?.checkpointId !== copy.id) return source;
+      const { [bank]: _forgotten, ...rest } = source.copiedTo;
+      return { ...source, copiedTo: rest };
+    });
   }
 
   /** Cancels a running protect: its revert runs and the checkpoint ends `error` with reason "cancelled". */

@@ -169,6 +169,11 @@ export class CopyService {
     delete (copy as { copiedTo?: unknown }).copiedTo;
     delete (copy as { inUse?: unknown }).inUse;
     try {
+      // The stored graph may differ from today's plan: check the parameters against it first.
+      const parameters = checkParameters(provider, graph, record.parameters, 'copy', (resource) => {
+        const plugin = provider.registry.findPlugin(resource.type);
+        return plugin !== undefined && supportsCopy(plugin);
+      });
       await target.create(copy);
       await setPair({ status: 'copying', copyCheckpointId: copy.id });
       const log = await openOperationLog(this.#env.store, this.#env.node, {
@@ -180,10 +185,6 @@ export class CopyService {
         planId: source.plan.id,
         copyId: record.id,
         extraInfo: { copyCheckpointId: copy.id },
-      });
-      const parameters = checkParameters(provider, graph, record.parameters, 'copy', (resource) => {
-        const plugin = provider.registry.findPlugin(resource.type);
-        return plugin !== undefined && supportsCopy(plugin);
       });
       await runOperation<CopyContext>({
         env: this.#env,

@@ -216,6 +216,15 @@ describe('protection service: protect, verify, copy, restore', () => {
     const third = await service.copies.create(alice, { providerId: PROVIDER, planId: plan.id });
     expect(third).toMatchObject({ status: 'finished', checkpoints: [] });
     expect((await service.checkpoints.list(alice, PROVIDER, { bank: 'region-b' })).items).toHaveLength(3);
+
+    // Deleting a copy makes its source copyable to that destination again.
+    const firstCopy = result.checkpoints[0]!.copyCheckpointId!;
+    await service.checkpoints.delete(alice, PROVIDER, firstCopy, 'region-b');
+    await service.settled(`delete-${firstCopy}`);
+    expect((await service.checkpoints.get(alice, PROVIDER, checkpoints[0]!.id, 'main')).copiedTo).toEqual({});
+    const fourth = await service.copies.create(alice, { providerId: PROVIDER, planId: plan.id });
+    expect(fourth.checkpoints.map((pair) => pair.sourceCheckpointId)).toEqual([checkpoints[0]!.id]);
+    await service.settled(fourth.id);
   });
 });
 

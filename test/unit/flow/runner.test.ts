@@ -341,6 +341,8 @@ describe('flow runner: events and rules', () => {
     const run = new FlowRun(Flow.linear('once', [defineTask('a', () => 1)]));
     await run.start();
     await expect(run.start()).rejects.toMatchObject({ code: 'KTS_ERR_FLOW_ALREADY_STARTED' });
-    expect(() => new FlowRun(new Flow('x'), { concurrency: 0 })).toThrow('Expected `concurrency` to be a number >= 1, got `0`');
+    expect(() => new FlowRun(new Flow('x'), { concurrency: 0 })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION', message: 'Expected `concurrency` to be a number >= 1, got `0`' }));
+    expect(() => new FlowRun(new Flow('x'), { graceMs: -1 })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION' }));
+    expect(() => new FlowRun(new Flow('x'), { taskTimeoutMs: Number.NaN })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION' }));
   });
 });
