@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The environment the real-service tests and benches read (test/helpers/services.ts), matching
+# scripts/swift-up.sh. Either source it (`. scripts/services-env.sh`) to export the variables,
+# or run it to print `export` lines: `eval "$(scripts/services-env.sh)"`.
+# Variables already set in the environment win over the defaults.
+_karbor_services_env() {
+  local port=${SWIFT_PORT:-8080}
+  cat <<EOV
+export KARBOR_TEST_SWIFT_AUTH_URL=${KARBOR_TEST_SWIFT_AUTH_URL:-http://127.0.0.1:$port/auth/v1.0}
+export KARBOR_TEST_SWIFT_USER=${KARBOR_TEST_SWIFT_USER:-test:tester}
+export KARBOR_TEST_SWIFT_KEY=${KARBOR_TEST_SWIFT_KEY:-testing}
+export KARBOR_TEST_S3_ENDPOINT=${KARBOR_TEST_S3_ENDPOINT:-http://127.0.0.1:$port}
+export KARBOR_TEST_S3_REGION=${KARBOR_TEST_S3_REGION:-us-east-1}
+export KARBOR_TEST_S3_ACCESS_KEY=${KARBOR_TEST_S3_ACCESS_KEY:-test:tester}
+export KARBOR_TEST_S3_SECRET_KEY=${KARBOR_TEST_S3_SECRET_KEY:-testing}
+EOV
+}
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+  eval "$(_karbor_services_env)"
+  unset -f _karbor_services_env
+else
+  _karbor_services_env
+fi
