@@ -11,6 +11,8 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',
+    'bank/drivers/swift': 'src/bank/drivers/swift.ts',
+    'bank/drivers/s3': 'src/bank/drivers/s3.ts',
   },
   format: ['esm'],
   target: 'node20',

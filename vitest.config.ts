@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^karbor-ts$/, replacement: src('index.ts') },
+      { find: /^karbor-ts\/bank\/drivers\/(swift|s3)$/, replacement: src('bank/drivers/$1.ts') },
       { find: /^karbor-ts\/(.*)$/, replacement: src('$1/index.ts') },
     ],
   },
