@@ -61,7 +61,9 @@ export {
   type ResourceKey,
 } from './resource.js';
 export { ResourceGraph, type GraphVisitor, type ResourceGraphJson } from './graph.js';
+/** The checkpoint document. */
 export type { Checkpoint, CheckpointResource, CopyOrigin, CopyTarget, PlanSnapshot } from './checkpoint.js';
+/** The bank as plugins see it. */
 export type {
   BankSection,
   GetObjectOptions,

@@ -31,6 +31,7 @@ export { Flow } from './flow.js';
 export { defineTask, type Task, type TaskContext, type RevertContext, type TaskOutcome } from './task.js';
 export { FlowRun, runFlow, type FlowRunOptions, type FlowReport, type TaskRecord, type TaskFailure, type Timers } from './runner.js';
 export { FlowState, TaskState } from './states.js';
+/** The typed events of a flow run. */
 export type { FlowEvents, FlowEventName } from './events.js';
 export {
   buildResourceFlow,

@@ -14,8 +14,11 @@ export { VerificationService, levelFor, type VerificationInput } from './verific
 export { CopyService, type CopyInput } from './copies.js';
 export { OperationLogService } from './operation-logs.js';
 export { INTERRUPTED, type ReapReport } from './reaper.js';
+/** Who is asking. */
 export type { RequestContext } from './context.js';
+/** This node and the state the services share. */
 export type { NodeIdentity, ServiceEnvironment } from './environment.js';
+/** Listing options of record collections. */
 export type { ScopedQuery } from './run-records.js';
 export { RunRegistry } from './runs.js';
 export {

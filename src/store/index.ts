@@ -19,6 +19,7 @@ export {
   type RunRecord,
   type VerificationRecord,
 } from './records.js';
+/** The record and store contracts. */
 export type {
   FilterValue,
   LeaseTable,

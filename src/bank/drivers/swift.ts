@@ -43,6 +43,7 @@ import { META_MD5, META_SEGMENTS, META_VERSION, checkUserMetadata, newVersionTok
 import { deleteSegments, uploadSegments } from './swift-slo.js';
 import { createNodeFetch } from './swift-transport.js';
 
+/** The authentication options of the Swift driver. */
 export type { SwiftAuthOptions, SwiftKeystoneAuthOptions, SwiftTempAuthOptions } from './swift-auth.js';
 
 /** Options of {@link createSwiftDriver}. */
