@@ -128,6 +128,14 @@ export class CheckpointCollection {
   }
 
   /**
+   * Moves checkpoint `id` from `from` to `to` only while it is still in `from` (a run's last
+   * word must not overwrite what the reaper or a reset decided meanwhile).
+   */
+  moveFrom(id: string, from: CheckpointStatus, to: CheckpointStatus, extra: Partial<Checkpoint> = {}): Promise<Checkpoint> {
+    return this.update(id, (current) => (current.status === from ? { ...current, ...extra, status: to } : current));
+  }
+
+  /**
    * Claims checkpoint `id` for run `runId` until `ttlMs` from now: it must be `available`.
    * Renewing is claiming again. `KTS_ERR_CHECKPOINT_NOT_AVAILABLE` otherwise.
    */
@@ -202,9 +210,11 @@ export class CheckpointCollection {
 
   /** Lists checkpoints by provider, with plan and date filters, marker, limit and sort. */
   async list(options: CheckpointListOptions): Promise<CheckpointPage> {
-    const desc = (options.sortDir ?? 'desc') === 'desc';
+    const sortDir = options.sortDir ?? 'desc';
+    if (sortDir !== 'asc' && sortDir !== 'desc') throw new ValidationError(`Invalid sort direction ${JSON.stringify(sortDir)}: expected "asc" or "desc"`);
+    const desc = sortDir === 'desc';
     const limit = options.limit ?? Infinity;
-    if (!(limit > 0)) throw new ValidationError(`Invalid limit ${String(options.limit)}: expected a positive integer`);
+    if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit > 0))) throw new ValidationError(`Invalid limit ${String(options.limit)}: expected a positive integer`);
     const prefix = options.planId
       ? `indices/by-plan/${checkId(options.planId)}/`
       : options.projectId

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CheckpointPage } from '../bank/checkpoints.js';
-import type { Checkpoint } from '../core/checkpoint.js';
+import type { Checkpoint, CheckpointResource } from '../core/checkpoint.js';
 import { ConflictError, messageOf, NotFoundError, PluginError, ValidationError } from '../core/errors.js';
 import type { ProtectableContext } from '../core/plugin.js';
 import { toFailureSnapshot } from '../core/failure.js';
@@ -16,6 +16,8 @@ import { resourceParameters, type Resource, type ResourceKey } from '../core/res
 import type { CheckpointStatus } from '../core/status.js';
 import { listingScope, visibleTo, type RequestContext } from './context.js';
 import { now, type ServiceEnvironment } from './environment.js';
+import { CoalescedWriter } from './coalesced-writer.js';
+import type { OperationLogRecord } from '../store/records.js';
 import { closeOperationLog, openOperationLog } from './operation-logs.js';
 import type { PlanService } from './plans.js';
 import { ProgressTracker } from './progress.js';
@@ -97,7 +99,7 @@ export class CheckpointService {
       resources: Object.fromEntries(graph.keys().map((key) => [key, { status: 'protecting' }])),
     };
     const collection = this.#env.checkpointsOf(provider.bank);
-    await collection.create(checkpoint);
+    // The log first: a crash after it leaves work the reaper finds; a crash before it, nothing.
     const log = await openOperationLog(this.#env.store, this.#env.node, {
       projectId: checkpoint.projectId,
       operationType: 'protect',
@@ -106,6 +108,13 @@ export class CheckpointService {
       checkpointId: checkpoint.id,
       planId: plan.id,
     });
+    try {
+      await collection.create(checkpoint);
+    } catch (error) {
+      await closeOperationLog(this.#env.store, log.id, error).catch(() => undefined);
+      throw error;
+    }
+    const writer = new CoalescedWriter<Checkpoint>((change) => collection.update(checkpoint.id, change));
     this.#env.runs.start(checkpoint.id, (signal) =>
       runOperation({
         env: this.#env,
@@ -114,19 +123,19 @@ export class CheckpointService {
         checkpoint,
         graph,
         signal,
-        progress: new ProgressTracker(graph.size, (progress) => collection.update(checkpoint.id, (current) => ({ ...current, progress })), this.#env.progressIntervalMs),
+        progress: new ProgressTracker(graph.size, (progress) => writer.apply((current) => ({ ...current, progress })), this.#env.progressIntervalMs),
         resolve: (resource) => provider.registry.pluginFor(resource.type).getProtectOperation(resource),
         sectionOf: (resource) => collection.resourceSection(checkpoint.id, resource),
         parametersOf: (resource) => provider.registry.validate(resource.type, 'options', resourceParameters(plan.parameters, resource)),
         extend: (base) => base,
-        setResourceStatus: (key, status, reason) => setCheckpointResource(collection, checkpoint.id, key, status, reason),
+        setResourceStatus: (key, status, reason) => writer.apply(withResourceStatus(key, status, reason)),
         initiate: async () => {},
         complete: async () => {
-          await collection.setStatus(checkpoint.id, 'available');
+          await collection.moveFrom(checkpoint.id, 'protecting', 'available');
           await closeOperationLog(this.#env.store, log.id);
         },
         fail: async (error, reason) => {
-          await collection.setStatus(checkpoint.id, 'error', { failure: { ...toFailureSnapshot(error, { stack: false }), message: reason } });
+          await collection.moveFrom(checkpoint.id, 'protecting', 'error', { failure: { ...toFailureSnapshot(error, { stack: false }), message: reason } });
           await closeOperationLog(this.#env.store, log.id, error);
         },
       }),
@@ -150,6 +159,7 @@ export class CheckpointService {
    */
   async locate(context: RequestContext, provider: Provider, id: string, bank?: string): Promise<LocatedCheckpoint> {
     const candidates = bank === undefined ? provider.banks() : [[bank, provider.bankNamed(bank)] as const];
+    let unreachable: unknown;
     for (const [name, candidate] of candidates) {
       let checkpoint: Checkpoint | undefined;
       try {
@@ -157,12 +167,15 @@ export class CheckpointService {
       } catch (error) {
         if (bank !== undefined || (error as { code?: string }).code === 'KTS_ERR_VALIDATION') throw error;
         this.#env.logger.warn('a bank could not be searched', { bank: name, error: String(error) });
+        unreachable ??= error;
         continue;
       }
       if (checkpoint && checkpoint.providerId === provider.id && visibleTo(context, checkpoint.projectId) && checkpoint.status !== 'deleted') {
         return { bank: name, checkpoint };
       }
     }
+    // Not found anywhere reachable: if a bank could not be searched, say that, not "not found".
+    if (unreachable !== undefined) throw unreachable;
     throw new NotFoundError(`Checkpoint ${id} not found`, { code: 'KTS_ERR_CHECKPOINT_NOT_FOUND', details: { checkpoint: id } });
   }
 
@@ -182,14 +195,22 @@ export class CheckpointService {
     const collection = this.#env.checkpointsOf(provider.bankNamed(located.bank));
     const checkpoint = await collection.beginDelete(id);
     const graph = graphOf(checkpoint);
-    const log = await openOperationLog(this.#env.store, this.#env.node, {
-      projectId: checkpoint.projectId,
-      operationType: 'delete',
-      providerId: provider.id,
-      bank: located.bank,
-      checkpointId: id,
-      planId: checkpoint.plan.id,
-    });
+    let log: OperationLogRecord;
+    try {
+      log = await openOperationLog(this.#env.store, this.#env.node, {
+        projectId: checkpoint.projectId,
+        operationType: 'delete',
+        providerId: provider.id,
+        bank: located.bank,
+        checkpointId: id,
+        planId: checkpoint.plan.id,
+      });
+    } catch (error) {
+      // No run will delete it: say so on the checkpoint rather than leave it deleting.
+      await collection.setStatus(id, 'error-deleting', { failure: toFailureSnapshot(error, { stack: false }) }).catch(() => undefined);
+      throw error;
+    }
+    const writer = new CoalescedWriter<Checkpoint>((change) => collection.update(id, change));
     this.#env.runs.start(`delete-${id}`, (signal) =>
       runOperation({
         env: this.#env,
@@ -206,17 +227,17 @@ export class CheckpointService {
         sectionOf: (resource) => collection.resourceSection(id, resource),
         parametersOf: () => ({}),
         extend: (base) => base,
-        setResourceStatus: (key, status, reason) => setCheckpointResource(collection, id, key, status, reason),
+        setResourceStatus: (key, status, reason) => writer.apply(withResourceStatus(key, status, reason)),
         initiate: async () => {},
         complete: async () => {
           await collection.unindex(id);
           await collection.purgeData(id);
-          await collection.setStatus(id, 'deleted');
+          await collection.moveFrom(id, 'deleting', 'deleted');
           if (checkpoint.copyOf) await this.#forgetCopy(provider, located.bank, checkpoint);
           await closeOperationLog(this.#env.store, log.id);
         },
         fail: async (error, reason) => {
-          await collection.setStatus(id, 'error-deleting', { failure: { ...toFailureSnapshot(error, { stack: false }), message: reason } });
+          await collection.moveFrom(id, 'deleting', 'error-deleting', { failure: { ...toFailureSnapshot(error, { stack: false }), message: reason } });
           await closeOperationLog(this.#env.store, log.id, error);
         },
       }),
@@ -224,16 +245,23 @@ export class CheckpointService {
     return checkpoint;
   }
 
-  /** A deleted copy no longer counts: its source may be copied to that destination again. */
+  /**
+   * A deleted copy no longer counts: its source may be copied to that destination again. Best
+   * effort — the copy is gone either way; if the source's bank is down the mark stays.
+   */
   async #forgetCopy(provider: Provider, bank: string, copy: Checkpoint): Promise<void> {
     const origin = copy.copyOf!;
-    const sources = this.#env.checkpointsOf(provider.bankNamed(origin.bank));
-    if (!(await sources.find(origin.checkpointId))) return;
-    await sources.update(origin.checkpointId, (source) => {
-      if (source.copiedTo?.[bank]?.checkpointId !== copy.id) return source;
-      const { [bank]: _forgotten, ...rest } = source.copiedTo;
-      return { ...source, copiedTo: rest };
-    });
+    try {
+      const sources = this.#env.checkpointsOf(provider.bankNamed(origin.bank));
+      if (!(await sources.find(origin.checkpointId))) return;
+      await sources.update(origin.checkpointId, (source) => {
+        if (source.copiedTo?.[bank]?.checkpointId !== copy.id) return source;
+        const { [bank]: _forgotten, ...rest } = source.copiedTo;
+        return { ...source, copiedTo: rest };
+      });
+    } catch (error) {
+      this.#env.logger.warn('could not clear the source of a deleted copy', { copy: copy.id, source: origin.checkpointId, error: String(error) });
+    }
   }
 
   /** Cancels a running protect: its revert runs and the checkpoint ends `error` with reason "cancelled". */
@@ -266,18 +294,12 @@ export class CheckpointService {
   }
 }
 
-/** Records one resource's status (and reason) in a checkpoint document. */
-export function setCheckpointResource(
-  collection: { update(id: string, change: (current: Checkpoint) => Checkpoint): Promise<Checkpoint> },
-  id: string,
-  key: ResourceKey,
-  status: Checkpoint['resources'][ResourceKey]['status'],
-  reason?: string,
-): Promise<void> {
-  return collection.update(id, (current) => ({
+/** A change recording one resource's status (and reason) in a checkpoint document. */
+export function withResourceStatus(key: ResourceKey, status: CheckpointResource['status'], reason?: string): (current: Checkpoint) => Checkpoint {
+  return (current) => ({
     ...current,
     resources: { ...current.resources, [key]: { ...current.resources[key], status, ...(reason === undefined ? {} : { reason }) } },
-  })).then(() => undefined);
+  });
 }
 
 /**

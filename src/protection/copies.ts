@@ -29,6 +29,8 @@ import { ProgressTracker } from './progress.js';
 import { MAIN_BANK, type Provider } from './provider.js';
 import { reasonOf, runOperation } from './run-operation.js';
 import { checkParameters, failureFields, noProgressYet, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
+import { CoalescedWriter } from './coalesced-writer.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
 import { COPY_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link CopyService.create}. */
@@ -50,6 +52,7 @@ export class CopyService {
   readonly #env: ServiceEnvironment;
   readonly #plans: PlanService;
   readonly #validateInput;
+  readonly #choosing = new KeyedMutex();
 
   /** Wires the service. */
   constructor(env: ServiceEnvironment, plans: PlanService) {
@@ -74,14 +77,23 @@ export class CopyService {
       const plugin = provider.registry.findPlugin(resource.type);
       return plugin !== undefined && supportsCopy(plugin);
     });
-    const sources = await this.#uncopied(provider, plan.id, plan.projectId, destination);
-    const id = randomUUID();
+    // Choosing the sources and writing the record is one step per plan and destination, so two
+    // requests at once never pick the same checkpoint (within this node; see the module doc).
+    const { record, sources } = await this.#choosing.run(`${plan.id}\u0000${destination}`, async () => {
+      const sources = await this.#uncopied(provider, plan.id, plan.projectId, destination);
+      return { sources, record: await this.#insertRecord(plan.id, plan.projectId, provider.id, destination, parameters, sources) };
+    });
+    if (sources.length > 0) this.#env.runs.start(record.id, (signal) => this.#run(record, provider, sources, signal));
+    return record;
+  }
+
+  #insertRecord(planId: string, projectId: string, providerId: string, destination: string, parameters: CopyRecord['parameters'], sources: readonly Checkpoint[]): Promise<CopyRecord> {
     const time = now();
-    const record = await this.#env.store.copies.insert({
-      id,
-      projectId: plan.projectId,
-      providerId: provider.id,
-      planId: plan.id,
+    return this.#env.store.copies.insert({
+      id: randomUUID(),
+      projectId,
+      providerId,
+      planId,
       destination,
       status: sources.length === 0 ? 'finished' : 'wait_copying',
       parameters,
@@ -94,8 +106,6 @@ export class CopyService {
       createdAt: time,
       updatedAt: time,
     });
-    if (sources.length > 0) this.#env.runs.start(id, (signal) => this.#run(record, provider, sources, signal));
-    return record;
   }
 
   /** Lists the caller's copies (filters: status, providerId, planId, destination). */
@@ -134,29 +144,44 @@ export class CopyService {
   }
 
   async #run(record: CopyRecord, provider: Provider, sources: readonly Checkpoint[], signal: AbortSignal): Promise<void> {
-    const store = this.#env.store.copies;
-    await store.update(record.id, (r) => ({ ...r, status: 'copying' }));
-    const progress = new ProgressTracker(record.progress.resourcesTotal, (figures) => store.update(record.id, (r) => ({ ...r, progress: figures })), this.#env.progressIntervalMs);
-    for (const source of sources) await this.#copyOne(record, provider, source, progress, signal);
-    await progress.flush();
-    await store.update(record.id, (r) => ({ ...r, status: r.checkpoints.every((pair) => pair.status === 'finished') ? 'finished' : 'error' }));
+    // Writes only while the record is still running: a reaped record keeps the reaper's verdict.
+    const writer = new CoalescedWriter<CopyRecord>((change) =>
+      this.#env.store.copies.update(record.id, (r) => (r.status === 'wait_copying' || r.status === 'copying' ? change(r) : r)),
+    );
+    const progress = new ProgressTracker(record.progress.resourcesTotal, (figures) => writer.apply((r) => ({ ...r, progress: figures })), this.#env.progressIntervalMs);
+    try {
+      await writer.apply((r) => ({ ...r, status: 'copying' }));
+      for (const source of sources) {
+        try {
+          await this.#copyOne(record, provider, source, writer, progress, signal);
+        } catch (error) {
+          // A failure outside the flow (a bank down while cleaning up): this pair ends in error.
+          this.#env.logger.error('copying a checkpoint failed outside its flow', { copy: record.id, checkpoint: source.id, error: String(error) });
+          await writer.apply((r) => ({ ...withPair(r, source.id, { status: 'error', reason: reasonOf(error) }), ...failureFields(error, reasonOf(error)) }));
+        }
+      }
+    } finally {
+      await progress.flush();
+      await writer.apply((r) => ({
+        ...r,
+        checkpoints: r.checkpoints.map((pair) => (pair.status === 'finished' || pair.status === 'error' ? pair : { ...pair, status: 'error', reason: 'not copied' })),
+        status: r.checkpoints.every((pair) => pair.status === 'finished') ? 'finished' : 'error',
+      }));
+    }
   }
 
-  async #copyOne(record: CopyRecord, provider: Provider, source: Checkpoint, progress: ProgressTracker, signal: AbortSignal): Promise<void> {
-    const store = this.#env.store.copies;
-    const setPair = (change: Partial<CopyPair>): Promise<unknown> =>
-      store.update(record.id, (r) => ({ ...r, checkpoints: r.checkpoints.map((pair) => (pair.sourceCheckpointId === source.id ? { ...pair, ...change } : pair)) }));
+  async #copyOne(record: CopyRecord, provider: Provider, source: Checkpoint, writer: CoalescedWriter<CopyRecord>, progress: ProgressTracker, signal: AbortSignal): Promise<void> {
+    const setPair = (change: Partial<CopyPair>): Promise<void> => writer.apply((r) => withPair(r, source.id, change));
     const sourceCollection = this.#env.checkpointsOf(provider.bank);
     const target = this.#env.checkpointsOf(provider.bankNamed(record.destination));
     const graph = graphOf(source);
-    let claim;
-    try {
-      if (signal.aborted) throw signal.reason;
-      claim = await holdClaim(sourceCollection, source.id, `copy-${record.id}`, this.#env.claimTtlMs, this.#env.logger);
-    } catch (error) {
-      await setPair({ status: 'error', reason: reasonOf(error) });
-      return;
-    }
+    // The stored graph may differ from today's plan: check the parameters against it first.
+    const parameters = checkParameters(provider, graph, record.parameters, 'copy', (resource) => {
+      const plugin = provider.registry.findPlugin(resource.type);
+      return plugin !== undefined && supportsCopy(plugin);
+    });
+    if (signal.aborted) throw signal.reason;
+    const claim = await holdClaim(sourceCollection, source.id, `copy-${record.id}`, this.#env.claimTtlMs, this.#env.logger);
     const copy: Checkpoint = {
       ...source,
       id: randomUUID(),
@@ -169,13 +194,11 @@ export class CopyService {
     delete (copy as { copiedTo?: unknown }).copiedTo;
     delete (copy as { inUse?: unknown }).inUse;
     try {
-      // The stored graph may differ from today's plan: check the parameters against it first.
-      const parameters = checkParameters(provider, graph, record.parameters, 'copy', (resource) => {
-        const plugin = provider.registry.findPlugin(resource.type);
-        return plugin !== undefined && supportsCopy(plugin);
-      });
+      // The copy's id is on the record before the copy exists, so the reaper can always find
+      // (and remove) what a crash leaves behind.
+      await setPair({ copyCheckpointId: copy.id });
       await target.create(copy);
-      await setPair({ status: 'copying', copyCheckpointId: copy.id });
+      await setPair({ status: 'copying' });
       const log = await openOperationLog(this.#env.store, this.#env.node, {
         projectId: source.projectId,
         operationType: 'copy',
@@ -198,7 +221,7 @@ export class CopyService {
         sectionOf: (resource) => sourceCollection.resourceSection(source.id, resource, { readOnly: true }),
         parametersOf: (resource) => parameters.get(resourceKey(resource)) ?? {},
         extend: (base) => ({ ...base, copyCheckpoint: copy, destination: target.resourceSection(copy.id, base.resource) }),
-        setResourceStatus: (key, status, reason) => this.#setResource(record.id, source.id, key, status, reason),
+        setResourceStatus: (key, status, reason) => writer.apply(withCopyResource(source.id, key, status, reason)),
         initiate: async () => {
           await target.update(copy.id, (current) => ({ ...current, status: 'copying', extraInfo: { ...current.extraInfo, copy_status: 'copying' } }));
         },
@@ -218,32 +241,40 @@ export class CopyService {
           await closeOperationLog(this.#env.store, log.id);
         },
         fail: async (error, reason) => {
-          await removeCopy(target, copy.id);
           await setPair({ status: 'error', reason });
           await closeOperationLog(this.#env.store, log.id, error);
+          await removeCopy(target, copy.id);
         },
       });
     } catch (error) {
-      await removeCopy(target, copy.id);
       await setPair({ status: 'error', reason: reasonOf(error) });
-      await store.update(record.id, (r) => ({ ...r, ...failureFields(error, reasonOf(error)) }));
+      await removeCopy(target, copy.id).catch((cleanup: unknown) =>
+        this.#env.logger.error('removing an unfinished copy failed; the reaper will retry', { copy: copy.id, error: String(cleanup) }),
+      );
+      throw error;
     } finally {
       await claim.release();
     }
   }
 
-  /** Records a resource's copy status on the record: the worst across the copied checkpoints. */
-  async #setResource(id: string, sourceId: string, key: ResourceKey, status: ResourceStatus, reason?: string): Promise<void> {
-    await this.#env.store.copies.update(id, (record) => {
-      const current = record.resourcesStatus[key];
-      if (current !== undefined && (RANK[current] ?? 0) > (RANK[status] ?? 0)) return record;
-      return {
-        ...record,
-        resourcesStatus: { ...record.resourcesStatus, [key]: status },
-        resourcesReason: reason === undefined ? record.resourcesReason : { ...record.resourcesReason, [key]: `checkpoint ${sourceId}: ${reason}` },
-      };
-    });
-  }
+}
+
+/** A change setting one pair of a copy record. */
+function withPair(record: CopyRecord, sourceId: string, change: Partial<CopyPair>): CopyRecord {
+  return { ...record, checkpoints: record.checkpoints.map((pair) => (pair.sourceCheckpointId === sourceId ? { ...pair, ...change } : pair)) };
+}
+
+/** A change recording a resource's copy status on the record: the worst across the copied checkpoints. */
+function withCopyResource(sourceId: string, key: ResourceKey, status: ResourceStatus, reason?: string): (record: CopyRecord) => CopyRecord {
+  return (record) => {
+    const current = record.resourcesStatus[key];
+    if (current !== undefined && (RANK[current] ?? 0) > (RANK[status] ?? 0)) return record;
+    return {
+      ...record,
+      resourcesStatus: { ...record.resourcesStatus, [key]: status },
+      resourcesReason: reason === undefined ? record.resourcesReason : { ...record.resourcesReason, [key]: `checkpoint ${sourceId}: ${reason}` },
+    };
+  };
 }
 
 /** The copy hooks of a resource; a plugin that cannot copy fails that checkpoint's copy with a clear reason. */

@@ -45,7 +45,13 @@ export class Reaper {
     const counts = { operationLogs: 0, records: 0, checkpoints: 0 };
     const { store } = this.#env;
     for (const log of await this.#running(store.operationLogs, ['in_progress'])) {
-      counts.checkpoints += await this.#resolveCheckpoint(log);
+      try {
+        counts.checkpoints += await this.#resolveCheckpoint(log);
+      } catch (error) {
+        // Its bank is unreachable now: leave the log for a later pass, go on with the rest.
+        this.#env.logger.warn('could not resolve interrupted work yet', { operationLog: log.id, error: String(error) });
+        continue;
+      }
       await store.operationLogs.update(log.id, (current) =>
         current.status !== 'in_progress' ? current : { ...current, status: 'error', endedAt: now(), errorInfo: interruptedFailure() },
       );
@@ -60,7 +66,12 @@ export class Reaper {
       counts.records++;
     }
     for (const record of await this.#running(store.copies, ['wait_copying', 'copying'])) {
-      counts.checkpoints += await this.#removeUnfinishedCopies(record);
+      try {
+        counts.checkpoints += await this.#removeUnfinishedCopies(record);
+      } catch (error) {
+        this.#env.logger.warn('could not remove an interrupted copy yet', { copy: record.id, error: String(error) });
+        continue;
+      }
       await store.copies.update(record.id, (r) =>
         r.status !== 'wait_copying' && r.status !== 'copying'
           ? r

@@ -22,7 +22,8 @@ import { holdClaim } from './claims.js';
 import type { ServiceEnvironment } from './environment.js';
 import { closeOperationLog, openOperationLog, type OperationLogInput } from './operation-logs.js';
 import { ProgressTracker } from './progress.js';
-import { runOperation, type OperationRun } from './run-operation.js';
+import { reasonOf, runOperation, type OperationRun } from './run-operation.js';
+import { CoalescedWriter } from './coalesced-writer.js';
 import type { Provider } from './provider.js';
 
 /**
@@ -64,14 +65,14 @@ export function checkParameters(
   return result;
 }
 
-/** Writes one resource's status and reason into a run record. */
-export async function setRecordResource<T extends RunRecord>(collection: RecordCollection<T>, id: string, key: ResourceKey, status: ResourceStatus, reason?: string): Promise<void> {
-  await collection.update(id, (record) => {
+/** A change writing one resource's status and reason into a run record. */
+export function withRecordResource<T extends RunRecord>(key: ResourceKey, status: ResourceStatus, reason?: string): (record: T) => T {
+  return (record) => {
     const resourcesReason = { ...record.resourcesReason };
     if (reason === undefined) delete resourcesReason[key];
     else resourcesReason[key] = reason;
     return { ...record, resourcesStatus: { ...record.resourcesStatus, [key]: status }, resourcesReason };
-  });
+  };
 }
 
 /** The failure fields of a record that ended in error with `reason`. */
@@ -150,15 +151,28 @@ export interface RecordRun<T extends RunRecord & { status: string }, C extends H
 export async function launchRecordRun<T extends RunRecord & { status: string }, C extends HookContext>(spec: RecordRun<T, C>): Promise<T> {
   const { env, collection, record, statuses } = spec;
   const id = record.id;
+  const running = record.status;
   const claim = await holdClaim(spec.claim.checkpoints, spec.claim.checkpointId, `${spec.log.operationType}-${id}`, env.claimTtlMs, env.logger);
   let inserted: T;
+  let logId: string;
   try {
     inserted = await collection.insert(record);
   } catch (error) {
     await claim.release();
     throw error;
   }
-  const log = await openOperationLog(env.store, env.node, spec.log);
+  try {
+    logId = (await openOperationLog(env.store, env.node, spec.log)).id;
+  } catch (error) {
+    // No run will ever own this record: end it now rather than leave it running.
+    await collection.update(id, (r) => ({ ...r, status: statuses.failed, ...failureFields(error, reasonOf(error)) })).catch(() => undefined);
+    await claim.release();
+    throw error;
+  }
+  // Only a record still in its running status is finished by this run: the reaper may have
+  // ended it already (this node lost its lease), and its verdict stands.
+  const finishOnce = (change: (r: T) => T) => (r: T): T => (r.status === running ? change(r) : r);
+  const writer = new CoalescedWriter<T>((change) => collection.update(id, change));
   env.runs.start(id, async (signal) => {
     try {
       await runOperation<C>({
@@ -166,16 +180,16 @@ export async function launchRecordRun<T extends RunRecord & { status: string }, 
         env,
         name: `${spec.log.operationType}-${id}`,
         signal,
-        progress: new ProgressTracker(record.progress.resourcesTotal, (progress) => collection.update(id, (r) => ({ ...r, progress })), env.progressIntervalMs),
-        setResourceStatus: (key, status, reason) => setRecordResource(collection, id, key, status, reason),
+        progress: new ProgressTracker(record.progress.resourcesTotal, (progress) => writer.apply(finishOnce((r) => ({ ...r, progress }))), env.progressIntervalMs),
+        setResourceStatus: (key, status, reason) => writer.apply(finishOnce(withRecordResource<T>(key, status, reason))),
         initiate: async () => {},
         complete: async () => {
-          await collection.update(id, (r) => ({ ...r, status: statuses.done }));
-          await closeOperationLog(env.store, log.id);
+          await writer.apply(finishOnce((r) => ({ ...r, status: statuses.done })));
+          await closeOperationLog(env.store, logId);
         },
         fail: async (error, reason) => {
-          await collection.update(id, (r) => ({ ...r, status: statuses.failed, ...failureFields(error, reason) }));
-          await closeOperationLog(env.store, log.id, error);
+          await writer.apply(finishOnce((r) => ({ ...r, status: statuses.failed, ...failureFields(error, reason) })));
+          await closeOperationLog(env.store, logId, error);
         },
       });
     } finally {

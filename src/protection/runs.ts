@@ -57,6 +57,11 @@ export class RunRegistry {
     return true;
   }
 
+  /** Cancels every run, which keep reverting; new runs are still accepted. */
+  cancelAll(reason: string): void {
+    for (const run of this.#runs.values()) run.controller.abort(new CancelledError(reason));
+  }
+
   /** Resolves when run `id` has finished (at once when it does not run here). */
   async settled(id: string): Promise<void> {
     await this.#runs.get(id)?.done;

@@ -93,11 +93,18 @@ export async function createProtectionService(options: ProtectionServiceOptions)
   const lease = `node:${node.ownerId}`;
   await options.store.leases.acquire(lease, node.ownerId, leaseTtlMs);
   const reaper = new Reaper(env);
-  await reaper.reap();
+  await reaper.reap().catch((error: unknown) => logger.error('reaping failed; the next pass retries', { error: String(error) }));
   let ticking: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     ticking = ticking
       .then(() => options.store.leases.renew(lease, node.ownerId, leaseTtlMs))
+      .catch((error: unknown) => {
+        // Without its lease this node's work may be reaped by another: stop it (reverting) rather
+        // than let it finish behind the reaper's back.
+        logger.error('the node lease was lost; cancelling running work', { error: String(error) });
+        runs.cancelAll('the node lost its liveness lease');
+        return options.store.leases.acquire(lease, node.ownerId, leaseTtlMs);
+      })
       .then(() => reaper.reap())
       .catch((error: unknown) => logger.error('lease renewal or reaping failed', { error: String(error) }));
   }, Math.max(1, Math.floor(leaseTtlMs / 3)));
