@@ -179,6 +179,19 @@ export class CheckpointService {
     throw new NotFoundError(`Checkpoint ${id} not found`, { code: 'KTS_ERR_CHECKPOINT_NOT_FOUND', details: { checkpoint: id } });
   }
 
+  /** Like {@link CheckpointService.locate}, and the checkpoint must be `available` for `purpose` (`KTS_ERR_CHECKPOINT_NOT_AVAILABLE`). */
+  async locateAvailable(context: RequestContext, provider: Provider, id: string, bank: string | undefined, purpose: string): Promise<LocatedCheckpoint> {
+    const located = await this.locate(context, provider, id, bank);
+    const { checkpoint } = located;
+    if (checkpoint.status !== 'available') {
+      throw new ConflictError(`Checkpoint ${checkpoint.id} is ${checkpoint.status}; only available checkpoints can be ${purpose}`, {
+        code: 'KTS_ERR_CHECKPOINT_NOT_AVAILABLE',
+        details: { checkpoint: checkpoint.id, status: checkpoint.status },
+      });
+    }
+    return located;
+  }
+
   /** Shows a checkpoint (searched as {@link CheckpointService.locate} does). */
   async get(context: RequestContext, providerId: string, id: string, bank?: string): Promise<Checkpoint> {
     return (await this.locate(context, this.#env.providers.get(providerId), id, bank)).checkpoint;

@@ -6,7 +6,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError } from '../core/errors.js';
 import type { RestoreContext } from '../core/operation.js';
 import { resourceKey, type Resource, type ResourceKey } from '../core/resource.js';
 import type { RestoreRecord } from '../store/records.js';
@@ -49,13 +48,7 @@ export class RestoreService {
     this.#env.runs.assertOpen();
     const request = this.#validateInput(structuredClone(input), 'restore');
     const provider = this.#env.providers.get(request.providerId);
-    const { bank, checkpoint } = await this.#checkpoints.locate(context, provider, request.checkpointId, request.bank);
-    if (checkpoint.status !== 'available') {
-      throw new ConflictError(`Checkpoint ${checkpoint.id} is ${checkpoint.status}; only available checkpoints can be restored`, {
-        code: 'KTS_ERR_CHECKPOINT_NOT_AVAILABLE',
-        details: { checkpoint: checkpoint.id, status: checkpoint.status },
-      });
-    }
+    const { bank, checkpoint } = await this.#checkpoints.locateAvailable(context, provider, request.checkpointId, request.bank, 'restored');
     const graph = graphOf(checkpoint);
     const parameters = checkParameters(provider, graph, request.parameters ?? {}, 'restore');
     const collection = this.#env.checkpointsOf(provider.bankNamed(bank));

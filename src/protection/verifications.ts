@@ -10,7 +10,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ConflictError } from '../core/errors.js';
 import { VERIFICATION_LEVELS, type VerificationLevel, type VerifyContext } from '../core/operation.js';
 import { supportsVerification, type ProtectionPlugin } from '../core/plugin.js';
 import { resourceKey } from '../core/resource.js';
@@ -62,13 +61,7 @@ export class VerificationService {
     this.#env.runs.assertOpen();
     const request = this.#validateInput(structuredClone(input), 'verification');
     const provider = this.#env.providers.get(request.providerId);
-    const { bank, checkpoint } = await this.#checkpoints.locate(context, provider, request.checkpointId, request.bank);
-    if (checkpoint.status !== 'available') {
-      throw new ConflictError(`Checkpoint ${checkpoint.id} is ${checkpoint.status}; only available checkpoints can be verified`, {
-        code: 'KTS_ERR_CHECKPOINT_NOT_AVAILABLE',
-        details: { checkpoint: checkpoint.id, status: checkpoint.status },
-      });
-    }
+    const { bank, checkpoint } = await this.#checkpoints.locateAvailable(context, provider, request.checkpointId, request.bank, 'verified');
     const graph = graphOf(checkpoint);
     const verifies = (type: string): boolean => {
       const plugin = provider.registry.findPlugin(type);
