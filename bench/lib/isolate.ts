@@ -24,11 +24,15 @@ export function reply(result: unknown): void {
   process.send!(result, () => process.disconnect());
 }
 
-/** Forks `file` for case `name` and resolves with the value the child passes to {@link reply}. */
-export function runIsolated<T>(file: string, name: string, execArgv: readonly string[] = []): Promise<T> {
+/**
+ * Forks `file` for case `name` and resolves with the value the child passes to {@link reply}.
+ * With `plain`, the child gets none of the parent's loader flags (for a prebuilt `.mjs` file,
+ * so a memory figure carries no loader baseline).
+ */
+export function runIsolated<T>(file: string, name: string, execArgv: readonly string[] = [], options: { plain?: boolean } = {}): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const child = fork(file, [FLAG, name], {
-      execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
+      execArgv: [...(options.plain ? [] : process.execArgv), '--expose-gc', ...execArgv],
       stdio: 'inherit',
       serialization: 'advanced', // keeps Infinity, NaN, Maps… intact
     });
