@@ -25,6 +25,14 @@ export const ErrorKind = {
   CANCELLED: 'cancelled',
   /** The work ran past its deadline. */
   TIMEOUT: 'timeout',
+  /** The caller is not authenticated: no token, or one that is invalid or expired. */
+  UNAUTHORIZED: 'unauthorized',
+  /** The caller is authenticated but the policy does not allow the action. */
+  FORBIDDEN: 'forbidden',
+  /** A size or quota limit would be exceeded. */
+  LIMIT: 'limit',
+  /** The service cannot take the work now (disabled, or a back-end it needs is down). */
+  UNAVAILABLE: 'unavailable',
   /** A defect or an unexpected error from outside the framework. */
   INTERNAL: 'internal',
 } as const;
@@ -102,11 +110,25 @@ export const ERROR_CODES = {
   KTS_ERR_OPERATION_LOG_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such operation log' },
   KTS_ERR_OPERATION_NOT_RUNNING: { kind: 'conflict', retryable: false, message: 'The operation is not running' },
   KTS_ERR_SERVICE_CLOSED: { kind: 'conflict', retryable: false, message: 'The protection service is closed' },
+  KTS_ERR_SERVICE_DISABLED: { kind: 'unavailable', retryable: true, message: 'The protection service is disabled' },
+  KTS_ERR_SERVICE_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such service' },
+  KTS_ERR_QUOTA_EXCEEDED: { kind: 'limit', retryable: false, message: 'The quota is exceeded' },
+  KTS_ERR_PROTECTABLE_TYPE_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such protectable type' },
+  KTS_ERR_PROTECTABLE_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such protectable instance' },
   // store
   KTS_ERR_STORE_LEASE_HELD: { kind: 'conflict', retryable: true, message: 'The store lease is held by another owner' },
   KTS_ERR_STORE_LEASE_LOST: { kind: 'conflict', retryable: false, message: 'The store lease expired or was taken over' },
   KTS_ERR_STORE_IO: { kind: 'internal', retryable: true, message: 'The record store failed' },
   KTS_ERR_STORE_CLOSED: { kind: 'conflict', retryable: false, message: 'The record store is closed' },
+  // http
+  KTS_ERR_UNAUTHORIZED: { kind: 'unauthorized', retryable: false, message: 'Authentication required' },
+  KTS_ERR_FORBIDDEN: { kind: 'forbidden', retryable: false, message: 'The policy does not allow this action' },
+  KTS_ERR_ROUTE_NOT_FOUND: { kind: 'not_found', retryable: false, message: 'No such resource' },
+  KTS_ERR_METHOD_NOT_ALLOWED: { kind: 'validation', retryable: false, message: 'The method is not allowed on this resource' },
+  KTS_ERR_MALFORMED_JSON: { kind: 'validation', retryable: false, message: 'The request body is not valid JSON' },
+  KTS_ERR_UNSUPPORTED_MEDIA_TYPE: { kind: 'validation', retryable: false, message: 'The request body must be application/json' },
+  KTS_ERR_BODY_TOO_LARGE: { kind: 'limit', retryable: false, message: 'The request body is too large' },
+  KTS_ERR_AUTH_BACKEND: { kind: 'unavailable', retryable: true, message: 'The identity service could not be reached' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code in the registry. */

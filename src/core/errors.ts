@@ -135,6 +135,38 @@ export class TimeoutError extends FrameworkError {
   }
 }
 
+/** The caller is not authenticated: no token, or one that is invalid or expired. */
+export class AuthenticationError extends FrameworkError {
+  /** Creates an authentication error (default code `KTS_ERR_UNAUTHORIZED`). */
+  constructor(message?: string, options: KindErrorOptions<'unauthorized'> = {}) {
+    super(options.code ?? 'KTS_ERR_UNAUTHORIZED', message, options);
+  }
+}
+
+/** The caller is authenticated, but the policy does not allow the action. */
+export class ForbiddenError extends FrameworkError {
+  /** Creates a forbidden error (default code `KTS_ERR_FORBIDDEN`). */
+  constructor(message?: string, options: KindErrorOptions<'forbidden'> = {}) {
+    super(options.code ?? 'KTS_ERR_FORBIDDEN', message, options);
+  }
+}
+
+/** A size or quota limit would be exceeded; `details` says which limit. */
+export class LimitError extends FrameworkError {
+  /** Creates a limit error (default code `KTS_ERR_QUOTA_EXCEEDED`). */
+  constructor(message?: string, options: KindErrorOptions<'limit'> = {}) {
+    super(options.code ?? 'KTS_ERR_QUOTA_EXCEEDED', message, options);
+  }
+}
+
+/** The service cannot take the work now: it is disabled, or a back-end it needs is down. */
+export class UnavailableError extends FrameworkError {
+  /** Creates an unavailable error (default code `KTS_ERR_SERVICE_DISABLED`). */
+  constructor(message?: string, options: KindErrorOptions<'unavailable'> = {}) {
+    super(options.code ?? 'KTS_ERR_SERVICE_DISABLED', message, options);
+  }
+}
+
 /** A defect, or an error from outside the framework that reached it unclassified. */
 export class InternalError extends FrameworkError {
   /** Creates an internal error (default code `KTS_ERR_INTERNAL`). */
@@ -181,6 +213,14 @@ export function createFrameworkError(
       return new CancelledError(message, options);
     case ErrorKind.TIMEOUT:
       return new TimeoutError(message, options);
+    case ErrorKind.UNAUTHORIZED:
+      return new AuthenticationError(message, { ...options, code: code as ErrorCodeOf<'unauthorized'> });
+    case ErrorKind.FORBIDDEN:
+      return new ForbiddenError(message, { ...options, code: code as ErrorCodeOf<'forbidden'> });
+    case ErrorKind.LIMIT:
+      return new LimitError(message, { ...options, code: code as ErrorCodeOf<'limit'> });
+    case ErrorKind.UNAVAILABLE:
+      return new UnavailableError(message, { ...options, code: code as ErrorCodeOf<'unavailable'> });
     default:
       return new InternalError(message, { ...options, code: code as ErrorCodeOf<'internal'> });
   }
