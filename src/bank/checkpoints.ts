@@ -208,6 +208,23 @@ export class CheckpointCollection {
     await this.sectionOf(id).delete('index.json');
   }
 
+  /**
+   * How many checkpoints of project `projectId` under provider `providerId` this bank holds:
+   * every one not yet deleted (a finished delete removes its index entries; a `deleting` one
+   * still counts). Reads the by-project index keys only, never a document.
+   */
+  async countByProject(providerId: string, projectId: string): Promise<number> {
+    const prefix = `indices/by-project/${checkId(providerId)}/${checkId(projectId)}/`;
+    let count = 0;
+    let marker: string | undefined;
+    do {
+      const page = await this.#section.list({ prefix, limit: 1000, ...(marker === undefined ? {} : { marker }) });
+      count += page.keys.length;
+      marker = page.nextMarker;
+    } while (marker !== undefined);
+    return count;
+  }
+
   /** Lists checkpoints by provider, with plan and date filters, marker, limit and sort. */
   async list(options: CheckpointListOptions): Promise<CheckpointPage> {
     const sortDir = options.sortDir ?? 'desc';

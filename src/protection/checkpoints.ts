@@ -22,6 +22,7 @@ import { closeOperationLog, openOperationLog } from './operation-logs.js';
 import type { PlanService } from './plans.js';
 import { ProgressTracker } from './progress.js';
 import { MAIN_BANK, type Provider } from './provider.js';
+import type { QuotaService } from './quotas.js';
 import { runOperation } from './run-operation.js';
 import { cancelRun } from './run-records.js';
 import { CHECKPOINT_CREATE_SCHEMA } from './schemas.js';
@@ -66,18 +67,25 @@ export interface LocatedCheckpoint {
 export class CheckpointService {
   readonly #env: ServiceEnvironment;
   readonly #plans: PlanService;
+  readonly #quotas: QuotaService | undefined;
   readonly #validateInput;
 
-  /** Wires the service. */
-  constructor(env: ServiceEnvironment, plans: PlanService) {
+  /** Wires the service; with `quotas`, creates are refused beyond the project's checkpoint quota. */
+  constructor(env: ServiceEnvironment, plans: PlanService, quotas?: QuotaService) {
     this.#env = env;
     this.#plans = plans;
+    this.#quotas = quotas;
     this.#validateInput = env.validator.compile<CheckpointInput>(CHECKPOINT_CREATE_SCHEMA);
   }
 
-  /** Starts protecting the plan; returns the `protecting` checkpoint at once. */
+  /**
+   * Starts protecting the plan; returns the `protecting` checkpoint at once.
+   * `KTS_ERR_QUOTA_EXCEEDED` when the plan's project has as many checkpoints as its quota
+   * allows; `KTS_ERR_SERVICE_DISABLED` when this node is disabled.
+   */
   async create(context: RequestContext, providerId: string, input: CheckpointInput): Promise<Checkpoint> {
     this.#env.runs.assertOpen();
+    await this.#env.assertAccepting();
     const request = this.#validateInput(structuredClone(input), 'checkpoint');
     const provider = this.#env.providers.get(providerId);
     const plan = await this.#plans.get(context, request.planId);
@@ -99,21 +107,26 @@ export class CheckpointService {
       resources: Object.fromEntries(graph.keys().map((key) => [key, { status: 'protecting' }])),
     };
     const collection = this.#env.checkpointsOf(provider.bank);
-    // The log first: a crash after it leaves work the reaper finds; a crash before it, nothing.
-    const log = await openOperationLog(this.#env.store, this.#env.node, {
-      projectId: checkpoint.projectId,
-      operationType: 'protect',
-      providerId: provider.id,
-      bank: MAIN_BANK,
-      checkpointId: checkpoint.id,
-      planId: plan.id,
-    });
-    try {
-      await collection.create(checkpoint);
-    } catch (error) {
-      await closeOperationLog(this.#env.store, log.id, error).catch(() => undefined);
-      throw error;
-    }
+    const write = async (): Promise<OperationLogRecord> => {
+      // The log first: a crash after it leaves work the reaper finds; a crash before it, nothing.
+      const log = await openOperationLog(this.#env.store, this.#env.node, {
+        projectId: checkpoint.projectId,
+        operationType: 'protect',
+        providerId: provider.id,
+        bank: MAIN_BANK,
+        checkpointId: checkpoint.id,
+        planId: plan.id,
+      });
+      try {
+        await collection.create(checkpoint);
+      } catch (error) {
+        await closeOperationLog(this.#env.store, log.id, error).catch(() => undefined);
+        throw error;
+      }
+      return log;
+    };
+    // Counted and written under the project's checkpoint-quota lock, so creates never overshoot.
+    const log = this.#quotas ? await this.#quotas.withinQuota(checkpoint.projectId, 'checkpoints', write) : await write();
     const writer = new CoalescedWriter<Checkpoint>((change) => collection.update(checkpoint.id, change));
     this.#env.runs.start(checkpoint.id, (signal) =>
       runOperation({
@@ -199,10 +212,12 @@ export class CheckpointService {
 
   /**
    * Starts deleting a checkpoint (`available` or `error`, and no running restore, verification
-   * or copy reading it); returns the `deleting` checkpoint at once.
+   * or copy reading it); returns the `deleting` checkpoint at once. `KTS_ERR_SERVICE_DISABLED`
+   * when this node is disabled.
    */
   async delete(context: RequestContext, providerId: string, id: string, bank?: string): Promise<Checkpoint> {
     this.#env.runs.assertOpen();
+    await this.#env.assertAccepting();
     const provider = this.#env.providers.get(providerId);
     const located = await this.locate(context, provider, id, bank);
     const collection = this.#env.checkpointsOf(provider.bankNamed(located.bank));

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ValidationError } from '../core/errors.js';
+import { ForbiddenError, ValidationError } from '../core/errors.js';
 
 /** The caller of a protection-service method. */
 export interface RequestContext {
@@ -32,4 +32,9 @@ export function assertContext(context: RequestContext): void {
 /** Whether `projectId` is visible to the caller (its own project; admins see all). */
 export function visibleTo(context: RequestContext, projectId: string): boolean {
   return context.projectId === projectId || context.isAdmin === true;
+}
+
+/** Throws `KTS_ERR_FORBIDDEN` unless the caller is an admin; `action` says what was refused. */
+export function assertAdmin(context: RequestContext, action: string): void {
+  if (context?.isAdmin !== true) throw new ForbiddenError(`Only an admin may ${action}`, { details: { action } });
 }

@@ -27,6 +27,7 @@ import { closeOperationLog, openOperationLog } from './operation-logs.js';
 import type { PlanService } from './plans.js';
 import { ProgressTracker } from './progress.js';
 import { MAIN_BANK, type Provider } from './provider.js';
+import type { QuotaReservation, QuotaService } from './quotas.js';
 import { reasonOf, runOperation } from './run-operation.js';
 import { checkParameters, failureFields, noProgressYet, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
 import { CoalescedWriter } from './coalesced-writer.js';
@@ -51,19 +52,27 @@ const RANK: Partial<Record<ResourceStatus, number>> = { copying: 0, finished: 1,
 export class CopyService {
   readonly #env: ServiceEnvironment;
   readonly #plans: PlanService;
+  readonly #quotas: QuotaService | undefined;
   readonly #validateInput;
   readonly #choosing = new KeyedMutex();
 
-  /** Wires the service. */
-  constructor(env: ServiceEnvironment, plans: PlanService) {
+  /** Wires the service; with `quotas`, a copy reserves room for its copy checkpoints in the checkpoint quota. */
+  constructor(env: ServiceEnvironment, plans: PlanService, quotas?: QuotaService) {
     this.#env = env;
     this.#plans = plans;
+    this.#quotas = quotas;
     this.#validateInput = env.validator.compile<CopyInput>(COPY_CREATE_SCHEMA);
   }
 
-  /** Validates, writes the record with its source checkpoints and starts copying; returns the record at once. */
+  /**
+   * Validates, writes the record with its source checkpoints and starts copying; returns the
+   * record at once. `KTS_ERR_SERVICE_DISABLED` when this node is disabled;
+   * `KTS_ERR_QUOTA_EXCEEDED` when the copy checkpoints would not fit in the project's
+   * checkpoint quota.
+   */
   async create(context: RequestContext, input: CopyInput): Promise<CopyRecord> {
     this.#env.runs.assertOpen();
+    await this.#env.assertAccepting();
     const request = this.#validateInput(structuredClone(input), 'copy');
     const provider = this.#env.providers.get(request.providerId);
     const plan = await this.#plans.get(context, request.planId);
@@ -79,11 +88,32 @@ export class CopyService {
     });
     // Choosing the sources and writing the record is one step per plan and destination, so two
     // requests at once never pick the same checkpoint (within this node; see the module doc).
-    const { record, sources } = await this.#choosing.run(`${plan.id}\u0000${destination}`, async () => {
+    // The copy checkpoints count against the project's checkpoint quota: room for all of them is
+    // reserved before the record exists, and given back as each is created or the copy ends.
+    const { record, sources, reservation } = await this.#choosing.run(`${plan.id}\u0000${destination}`, async () => {
       const sources = await this.#uncopied(provider, plan.id, plan.projectId, destination);
-      return { sources, record: await this.#insertRecord(plan.id, plan.projectId, provider.id, destination, parameters, sources) };
+      const reservation = this.#quotas && sources.length > 0 ? await this.#quotas.reserve(plan.projectId, 'checkpoints', sources.length) : undefined;
+      try {
+        return { sources, reservation, record: await this.#insertRecord(plan.id, plan.projectId, provider.id, destination, parameters, sources) };
+      } catch (error) {
+        reservation?.release();
+        throw error;
+      }
     });
-    if (sources.length > 0) this.#env.runs.start(record.id, (signal) => this.#run(record, provider, sources, signal));
+    if (sources.length > 0) {
+      try {
+        this.#env.runs.start(record.id, async (signal) => {
+          try {
+            await this.#run(record, provider, sources, signal, reservation);
+          } finally {
+            reservation?.release();
+          }
+        });
+      } catch (error) {
+        reservation?.release();
+        throw error;
+      }
+    }
     return record;
   }
 
@@ -143,7 +173,7 @@ export class CopyService {
     return found;
   }
 
-  async #run(record: CopyRecord, provider: Provider, sources: readonly Checkpoint[], signal: AbortSignal): Promise<void> {
+  async #run(record: CopyRecord, provider: Provider, sources: readonly Checkpoint[], signal: AbortSignal, reservation: QuotaReservation | undefined): Promise<void> {
     // Writes only while the record is still running: a reaped record keeps the reaper's verdict.
     const writer = new CoalescedWriter<CopyRecord>((change) =>
       this.#env.store.copies.update(record.id, (r) => (r.status === 'wait_copying' || r.status === 'copying' ? change(r) : r)),
@@ -153,7 +183,7 @@ export class CopyService {
       await writer.apply((r) => ({ ...r, status: 'copying' }));
       for (const source of sources) {
         try {
-          await this.#copyOne(record, provider, source, writer, progress, signal);
+          await this.#copyOne(record, provider, source, writer, progress, signal, reservation);
         } catch (error) {
           // A failure outside the flow (a bank down while cleaning up): this pair ends in error.
           this.#env.logger.error('copying a checkpoint failed outside its flow', { copy: record.id, checkpoint: source.id, error: String(error) });
@@ -170,7 +200,15 @@ export class CopyService {
     }
   }
 
-  async #copyOne(record: CopyRecord, provider: Provider, source: Checkpoint, writer: CoalescedWriter<CopyRecord>, progress: ProgressTracker, signal: AbortSignal): Promise<void> {
+  async #copyOne(
+    record: CopyRecord,
+    provider: Provider,
+    source: Checkpoint,
+    writer: CoalescedWriter<CopyRecord>,
+    progress: ProgressTracker,
+    signal: AbortSignal,
+    reservation: QuotaReservation | undefined,
+  ): Promise<void> {
     const setPair = (change: Partial<CopyPair>): Promise<void> => writer.apply((r) => withPair(r, source.id, change));
     const sourceCollection = this.#env.checkpointsOf(provider.bank);
     const target = this.#env.checkpointsOf(provider.bankNamed(record.destination));
@@ -198,6 +236,8 @@ export class CopyService {
       // (and remove) what a crash leaves behind.
       await setPair({ copyCheckpointId: copy.id });
       await target.create(copy);
+      // Indexed now, so it counts by itself.
+      reservation?.release(1);
       await setPair({ status: 'copying' });
       const log = await openOperationLog(this.#env.store, this.#env.node, {
         projectId: source.projectId,

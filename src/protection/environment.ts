@@ -43,6 +43,8 @@ export interface ServiceEnvironment {
   readonly progressIntervalMs: number;
   /** The checkpoint collection of a bank (one per bank, cached). */
   checkpointsOf(bank: Bank): CheckpointCollection;
+  /** Throws `KTS_ERR_SERVICE_DISABLED` when this node is disabled; called before new long work starts. */
+  assertAccepting(): Promise<void>;
 }
 
 /** Caches one {@link CheckpointCollection} per bank. */

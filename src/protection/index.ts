@@ -1,6 +1,7 @@
 /**
  * The protection service: providers, plans, checkpoints, restores, verifications (seed 001),
- * copies (seed 000) and operation logs, with durable records and a reaper for interrupted work.
+ * copies (seed 000), operation logs, quotas, service nodes and protectables, with durable
+ * records and a reaper for interrupted work.
  *
  * @module
  */
@@ -13,6 +14,27 @@ export { RestoreService, type RestoreInput } from './restores.js';
 export { VerificationService, levelFor, type VerificationInput } from './verifications.js';
 export { CopyService, type CopyInput } from './copies.js';
 export { OperationLogService } from './operation-logs.js';
+export {
+  QuotaService,
+  DEFAULT_QUOTAS,
+  DEFAULT_QUOTA_CLASS,
+  QUOTA_RESOURCES,
+  type QuotaSet,
+  type QuotaDetail,
+  type QuotaUsage,
+  type QuotaReservation,
+} from './quotas.js';
+export { ServiceNodes, PROTECTION_BINARY, type ServiceInfo, type ServiceQuery, type ServiceChange, type ServiceNodesOptions } from './services.js';
+export {
+  ProtectableService,
+  type ProtectableType,
+  type ProtectableInstance,
+  type InstanceQuery,
+  type InstanceOptions,
+  type InstancePage,
+} from './protectables.js';
+/** The quota resources and a service's status, as stored. */
+export type { QuotaResource, ServiceStatus } from '../store/records.js';
 export { INTERRUPTED, type ReapReport } from './reaper.js';
 /** Who is asking. */
 export type { RequestContext } from './context.js';

@@ -14,6 +14,7 @@ import type { ListQuery, ListResult, Store } from '../store/store.js';
 import { listingScope, visibleTo, type RequestContext } from './context.js';
 import type { Provider } from './provider.js';
 import type { ProviderRegistry } from './providers.js';
+import type { QuotaService } from './quotas.js';
 import { PLAN_CREATE_SCHEMA, PLAN_UPDATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link PlanService.create}. */
@@ -46,7 +47,7 @@ export interface PlanChanges {
 
 /** Listing options of plans. */
 export type PlanListOptions = Pick<ListQuery, 'marker' | 'limit' | 'sortKey' | 'sortDir'> & {
-  /** Filters: name, status, providerId. */
+  /** Filters: name, status, providerId, description. */
   readonly filters?: ListQuery['filters'];
   /** Admins: every project. */
   readonly allProjects?: boolean;
@@ -56,36 +57,44 @@ export type PlanListOptions = Pick<ListQuery, 'marker' | 'limit' | 'sortKey' | '
 export class PlanService {
   readonly #store: Store;
   readonly #providers: ProviderRegistry;
+  readonly #quotas: QuotaService | undefined;
   readonly #validateCreate;
   readonly #validateUpdate;
 
-  /** Wires the service. */
-  constructor(store: Store, providers: ProviderRegistry, validator: SchemaValidator) {
+  /** Wires the service; with `quotas`, creates are refused beyond the project's plan quota. */
+  constructor(store: Store, providers: ProviderRegistry, validator: SchemaValidator, quotas?: QuotaService) {
     this.#store = store;
     this.#providers = providers;
+    this.#quotas = quotas;
     this.#validateCreate = validator.compile<PlanInput>(PLAN_CREATE_SCHEMA);
     this.#validateUpdate = validator.compile<PlanChanges>(PLAN_UPDATE_SCHEMA);
   }
 
-  /** Creates a plan (status `suspended`) after checking it against the provider's plugins. */
+  /**
+   * Creates a plan (status `suspended`) after checking it against the provider's plugins;
+   * `KTS_ERR_QUOTA_EXCEEDED` when the caller's project has as many plans as its quota allows.
+   */
   async create(context: RequestContext, input: PlanInput): Promise<PlanRecord> {
     const plan = this.#validateCreate(structuredClone(input), 'plan');
     const provider = this.#providers.get(plan.providerId);
     const resources = plan.resources.map(normaliseResource);
     const parameters = checkPlan(provider, resources, plan.parameters ?? {});
-    const now = new Date().toISOString();
-    return this.#store.plans.insert({
-      id: randomUUID(),
-      projectId: context.projectId,
-      name: plan.name,
-      description: plan.description ?? '',
-      providerId: provider.id,
-      status: 'suspended',
-      resources,
-      parameters,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const insert = (): Promise<PlanRecord> => {
+      const now = new Date().toISOString();
+      return this.#store.plans.insert({
+        id: randomUUID(),
+        projectId: context.projectId,
+        name: plan.name,
+        description: plan.description ?? '',
+        providerId: provider.id,
+        status: 'suspended',
+        resources,
+        parameters,
+        createdAt: now,
+        updatedAt: now,
+      });
+    };
+    return this.#quotas ? this.#quotas.withinQuota(context.projectId, 'plans', insert) : insert();
   }
 
   /** The plan `id` in the caller's project; `KTS_ERR_PLAN_NOT_FOUND` otherwise. */

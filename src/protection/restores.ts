@@ -43,9 +43,13 @@ export class RestoreService {
     this.#validateInput = env.validator.compile<RestoreInput>(RESTORE_CREATE_SCHEMA);
   }
 
-  /** Validates, writes the `in_progress` record and starts the flow; returns the record at once. */
+  /**
+   * Validates, writes the `in_progress` record and starts the flow; returns the record at once.
+   * `KTS_ERR_SERVICE_DISABLED` when this node is disabled.
+   */
   async create(context: RequestContext, input: RestoreInput): Promise<RestoreRecord> {
     this.#env.runs.assertOpen();
+    await this.#env.assertAccepting();
     const request = this.#validateInput(structuredClone(input), 'restore');
     const provider = this.#env.providers.get(request.providerId);
     const { bank, checkpoint } = await this.#checkpoints.locateAvailable(context, provider, request.checkpointId, request.bank, 'restored');

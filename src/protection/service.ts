@@ -1,8 +1,9 @@
 /**
- * The protection service: providers, plans, checkpoints, restores, verifications, copies and
- * operation logs, as a library API that the HTTP adapter and the example service call. Long
- * work answers at once with a record and runs in the background; this node keeps a liveness
- * lease in the store and reaps interrupted work on start and then once per lease period.
+ * The protection service: providers, plans, checkpoints, restores, verifications, copies,
+ * operation logs, quotas, service nodes and protectables, as a library API that the HTTP
+ * adapter and the example service call. Long work answers at once with a record and runs in
+ * the background; this node keeps a liveness lease in the store, registers itself as a service
+ * node, and reaps interrupted work on start and then once per lease period.
  *
  * @module
  */
@@ -16,11 +17,14 @@ import { CopyService } from './copies.js';
 import { collectionCache, type NodeIdentity, type ServiceEnvironment } from './environment.js';
 import { OperationLogService } from './operation-logs.js';
 import { PlanService } from './plans.js';
+import { ProtectableService } from './protectables.js';
 import type { ProviderConfig } from './provider.js';
 import { ProviderRegistry } from './providers.js';
+import { QuotaService, type QuotaSet } from './quotas.js';
 import { Reaper, type ReapReport } from './reaper.js';
 import { RestoreService } from './restores.js';
 import { RunRegistry } from './runs.js';
+import { ServiceNodes } from './services.js';
 import { VerificationService } from './verifications.js';
 
 /** Options of {@link createProtectionService}. */
@@ -43,6 +47,10 @@ export interface ProtectionServiceOptions {
   readonly progressIntervalMs?: number;
   /** The schema validator to share. @default a new one */
   readonly validator?: SchemaValidator;
+  /** Built-in quota defaults (Karbor's `quota_plans`, `quota_checkpoints`); the `default` quota class overrides them. @default 50 plans, unlimited checkpoints */
+  readonly quotaDefaults?: Partial<QuotaSet>;
+  /** How long this node trusts the enabled/disabled status it last read, in ms. @default 1000 */
+  readonly serviceStatusCacheMs?: number;
 }
 
 /** A running protection service. */
@@ -63,6 +71,12 @@ export interface ProtectionService {
   readonly copies: CopyService;
   /** Operation logs. */
   readonly operationLogs: OperationLogService;
+  /** Quotas of projects and quota classes. */
+  readonly quotas: QuotaService;
+  /** Service nodes (os-services): list, enable, disable. */
+  readonly services: ServiceNodes;
+  /** Protectable types and their instances across every provider. */
+  readonly protectables: ProtectableService;
   /** Resolves interrupted work now (it also runs on start and once per lease period). */
   reap(): Promise<ReapReport>;
   /** Resolves when the operation `id` (a checkpoint, record or `delete-<checkpointId>` id) has finished here. */
@@ -78,6 +92,7 @@ export async function createProtectionService(options: ProtectionServiceOptions)
   const leaseTtlMs = options.leaseTtlMs ?? 30_000;
   const node: NodeIdentity = { ownerId: options.ownerId ?? `node-${randomUUID()}`, incarnation: randomUUID() };
   const runs = new RunRegistry(logger);
+  const services = new ServiceNodes(options.store, node, options.serviceStatusCacheMs === undefined ? {} : { statusCacheMs: options.serviceStatusCacheMs });
   const env: ServiceEnvironment = {
     store: options.store,
     providers: new ProviderRegistry(options.providers, validator),
@@ -89,9 +104,17 @@ export async function createProtectionService(options: ProtectionServiceOptions)
     claimTtlMs: options.claimTtlMs ?? 60_000,
     progressIntervalMs: options.progressIntervalMs ?? 500,
     checkpointsOf: collectionCache(),
+    assertAccepting: () => services.assertAccepting(),
   };
+  const quotas = new QuotaService(env, options.quotaDefaults);
   const lease = `node:${node.ownerId}`;
   await options.store.leases.acquire(lease, node.ownerId, leaseTtlMs);
+  try {
+    await services.register();
+  } catch (error) {
+    await options.store.leases.release(lease, node.ownerId).catch(() => undefined);
+    throw error;
+  }
   const reaper = new Reaper(env);
   await reaper.reap().catch((error: unknown) => logger.error('reaping failed; the next pass retries', { error: String(error) }));
   let ticking: Promise<unknown> = Promise.resolve();
@@ -110,8 +133,8 @@ export async function createProtectionService(options: ProtectionServiceOptions)
   }, Math.max(1, Math.floor(leaseTtlMs / 3)));
   timer.unref();
 
-  const plans = new PlanService(options.store, env.providers, validator);
-  const checkpoints = new CheckpointService(env, plans);
+  const plans = new PlanService(options.store, env.providers, validator, quotas);
+  const checkpoints = new CheckpointService(env, plans, quotas);
   let closed: Promise<void> | undefined;
   return {
     node,
@@ -120,8 +143,11 @@ export async function createProtectionService(options: ProtectionServiceOptions)
     checkpoints,
     restores: new RestoreService(env, checkpoints),
     verifications: new VerificationService(env, checkpoints),
-    copies: new CopyService(env, plans),
+    copies: new CopyService(env, plans, quotas),
     operationLogs: new OperationLogService(options.store),
+    quotas,
+    services,
+    protectables: new ProtectableService(env.providers, validator, logger),
     reap: () => reaper.reap(),
     settled: (id) => runs.settled(id),
     close: () =>

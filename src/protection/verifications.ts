@@ -56,9 +56,13 @@ export class VerificationService {
     this.#validateInput = env.validator.compile<VerificationInput>(VERIFICATION_CREATE_SCHEMA);
   }
 
-  /** Validates, writes the `verifying` record and starts the flow; returns the record at once. */
+  /**
+   * Validates, writes the `verifying` record and starts the flow; returns the record at once.
+   * `KTS_ERR_SERVICE_DISABLED` when this node is disabled.
+   */
   async create(context: RequestContext, input: VerificationInput): Promise<VerificationRecord> {
     this.#env.runs.assertOpen();
+    await this.#env.assertAccepting();
     const request = this.#validateInput(structuredClone(input), 'verification');
     const provider = this.#env.providers.get(request.providerId);
     const { bank, checkpoint } = await this.#checkpoints.locateAvailable(context, provider, request.checkpointId, request.bank, 'verified');

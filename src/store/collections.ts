@@ -1,5 +1,5 @@
 /**
- * The five record collections as every store implementation sees them: their names, the fields
+ * The record collections as every store implementation sees them: their names, the fields
  * `list` filters and sorts on, and the fields a record must carry as strings. Declared once here
  * so that the memory and SQLite stores (and the conformance suite) cannot drift apart.
  *
@@ -8,7 +8,7 @@
 import type { Store } from './store.js';
 
 /** The name of one record collection of a {@link Store}. */
-export type CollectionName = 'plans' | 'restores' | 'verifications' | 'copies' | 'operationLogs';
+export type CollectionName = 'plans' | 'restores' | 'verifications' | 'copies' | 'operationLogs' | 'quotas' | 'services';
 
 /** What the store knows about one collection. */
 export interface CollectionSpec {
@@ -24,11 +24,11 @@ export interface CollectionSpec {
 export const BASE_SORT_KEYS = ['createdAt', 'updatedAt', 'id'] as const;
 
 /** The collections, in a stable order. */
-export const COLLECTION_NAMES: readonly CollectionName[] = ['plans', 'restores', 'verifications', 'copies', 'operationLogs'];
+export const COLLECTION_NAMES: readonly CollectionName[] = ['plans', 'restores', 'verifications', 'copies', 'operationLogs', 'quotas', 'services'];
 
 /** The specification of every collection. */
 export const COLLECTIONS: { readonly [K in CollectionName]: CollectionSpec } = {
-  plans: { name: 'plans', filterable: ['name', 'status', 'providerId'], required: ['name', 'status', 'providerId'] },
+  plans: { name: 'plans', filterable: ['name', 'status', 'providerId', 'description'], required: ['name', 'status', 'providerId'] },
   restores: { name: 'restores', filterable: ['status', 'providerId', 'checkpointId'], required: ['status', 'providerId', 'checkpointId'] },
   verifications: {
     name: 'verifications',
@@ -45,6 +45,8 @@ export const COLLECTIONS: { readonly [K in CollectionName]: CollectionSpec } = {
     filterable: ['status', 'operationType', 'providerId', 'checkpointId', 'planId', 'restoreId', 'verificationId', 'copyId'],
     required: ['status', 'operationType', 'providerId', 'startedAt'],
   },
+  quotas: { name: 'quotas', filterable: ['scope', 'name'], required: ['scope', 'name'] },
+  services: { name: 'services', filterable: ['binary', 'host', 'status'], required: ['binary', 'host', 'status'] },
 };
 
 /** The fields `list` can sort `spec`'s collection on. */

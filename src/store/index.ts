@@ -1,6 +1,6 @@
 /**
- * Durable records of the protection service: plans, restores, verifications, copies and
- * operation logs, with atomic updates, scoped listing (filters, marker paging, sort) and
+ * Durable records of the protection service: plans, restores, verifications, copies,
+ * operation logs, quotas and service nodes, with atomic updates, scoped listing (filters, marker paging, sort) and
  * liveness leases. Two implementations pass one conformance suite (`testRecordStore`):
  * {@link createMemoryStore} (nothing survives the process) and {@link createSqliteStore} (the
  * embedded durable default: better-sqlite3 through Kysely, WAL mode, migrations in code).
@@ -9,14 +9,20 @@
  */
 export {
   PlanStatus,
+  SERVICE_WIDE_PROJECT,
   type BaseRecord,
   type CopyPair,
   type CopyRecord,
   type OperationLogRecord,
   type PlanRecord,
   type Progress,
+  type QuotaRecord,
+  type QuotaResource,
+  type QuotaScope,
   type RestoreRecord,
   type RunRecord,
+  type ServiceRecord,
+  type ServiceStatus,
   type VerificationRecord,
 } from './records.js';
 /** The record and store contracts. */

@@ -162,6 +162,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     verifications: new MemoryCollection(COLLECTIONS.verifications, context),
     copies: new MemoryCollection(COLLECTIONS.copies, context),
     operationLogs: new MemoryCollection(COLLECTIONS.operationLogs, context),
+    quotas: new MemoryCollection(COLLECTIONS.quotas, context),
+    services: new MemoryCollection(COLLECTIONS.services, context),
     leases: new MemoryLeases(context),
     close: async () => {
       closed = true;

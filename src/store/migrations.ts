@@ -107,9 +107,50 @@ const initial: Migration = {
   },
 };
 
+/**
+ * Quotas (of projects and quota classes) and service nodes. Spelled out in full rather than
+ * through `createRecordTable`, so that a later change of that helper cannot change this
+ * migration; the tables have the same base columns and listing indexes as the first ones.
+ */
+const quotasAndServices: Migration = {
+  async up(db) {
+    await sql`create table quotas (
+      id text primary key not null,
+      project_id text not null,
+      scope text not null,
+      name text not null,
+      limits text,
+      created_at text not null,
+      updated_at text not null,
+      deleted_at text,
+      extra text not null default '{}'
+    ) strict`.execute(db);
+    await sql`create index quotas_project_created on quotas (project_id, created_at, id)`.execute(db);
+    await sql`create index quotas_created on quotas (created_at, id)`.execute(db);
+    await sql`create index quotas_scope_name on quotas (scope, name)`.execute(db);
+    await sql`create table services (
+      id text primary key not null,
+      project_id text not null,
+      binary text not null,
+      host text not null,
+      status text not null,
+      disabled_reason text,
+      created_at text not null,
+      updated_at text not null,
+      deleted_at text,
+      extra text not null default '{}'
+    ) strict`.execute(db);
+    await sql`create index services_project_created on services (project_id, created_at, id)`.execute(db);
+    await sql`create index services_created on services (created_at, id)`.execute(db);
+    await sql`create index services_status on services (status, created_at, id)`.execute(db);
+    await sql`create index services_binary_host on services (binary, host)`.execute(db);
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
+  '0002_quotas_services': quotasAndServices,
 };
 
 /** The in-code migration provider. */

@@ -1,6 +1,6 @@
 /**
- * The durable records of the protection service: plans, restores, verifications, copies and
- * operation logs. Checkpoints are not here: they live in their bank, so that a bank alone can
+ * The durable records of the protection service: plans, restores, verifications, copies,
+ * operation logs, quotas and service nodes. Checkpoints are not here: they live in their bank, so that a bank alone can
  * list, verify and restore them.
  *
  * Field names are camelCase; the HTTP adapter maps them to Karbor's snake_case.
@@ -172,4 +172,55 @@ export interface OperationLogRecord extends BaseRecord {
   readonly incarnation?: string;
   /** Free-form facts. */
   readonly extraInfo: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The `projectId` of records that belong to the whole service rather than to one project:
+ * quota classes and service nodes.
+ */
+export const SERVICE_WIDE_PROJECT = '*';
+
+/** The resources a quota limits (Karbor's). */
+export type QuotaResource = 'plans' | 'checkpoints';
+
+/** Whose limits a {@link QuotaRecord} holds. */
+export type QuotaScope = 'project' | 'class';
+
+/**
+ * Quota limits set for one project or one quota class. Only the resources set here are kept;
+ * the others fall back (a project to the `default` class, a class to the built-in defaults).
+ */
+export interface QuotaRecord extends BaseRecord {
+  /** `project:<projectId>` or `class:<name>`. */
+  readonly id: string;
+  /** The project itself for project limits; {@link SERVICE_WIDE_PROJECT} for a class. */
+  readonly projectId: string;
+  /** A project's own limits or a quota class's. */
+  readonly scope: QuotaScope;
+  /** The project id or the class name. */
+  readonly name: string;
+  /** The limits set here; `-1` means unlimited. */
+  readonly limits: Readonly<Partial<Record<QuotaResource, number>>>;
+}
+
+/** Whether a service node takes new long work (Karbor's os-services status). */
+export type ServiceStatus = 'enabled' | 'disabled';
+
+/**
+ * One running (or once running) service: a protection-service node, registered when it starts
+ * and kept across restarts.
+ */
+export interface ServiceRecord extends BaseRecord {
+  /** The service's small integer id as decimal text (`"1"`, `"2"`, …). */
+  readonly id: string;
+  /** Always {@link SERVICE_WIDE_PROJECT}. */
+  readonly projectId: string;
+  /** The program, e.g. `karbor-protection`. */
+  readonly binary: string;
+  /** The node's `ownerId`. */
+  readonly host: string;
+  /** Whether it takes new long work. */
+  readonly status: ServiceStatus;
+  /** Why it was disabled (only while disabled). */
+  readonly disabledReason?: string;
 }

@@ -65,6 +65,8 @@ export const TABLES: { readonly [K in CollectionName]: TableSpec } = {
     json('errorInfo'),
     json('extraInfo'),
   ]),
+  quotas: defineTable(COLLECTIONS.quotas, 'quotas', [text('scope'), text('name'), json('limits')]),
+  services: defineTable(COLLECTIONS.services, 'services', [text('binary'), text('host'), text('status'), text('disabledReason')]),
 };
 
 /** The table of store leases. */

@@ -148,6 +148,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     verifications: new SqliteCollection(TABLES.verifications, context),
     copies: new SqliteCollection(TABLES.copies, context),
     operationLogs: new SqliteCollection(TABLES.operationLogs, context),
+    quotas: new SqliteCollection(TABLES.quotas, context),
+    services: new SqliteCollection(TABLES.services, context),
     leases: new SqliteLeases(context),
     close: () => context.close(),
   };

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CopyRecord, OperationLogRecord, PlanRecord, RestoreRecord, VerificationRecord } from './records.js';
+import type { CopyRecord, OperationLogRecord, PlanRecord, QuotaRecord, RestoreRecord, ServiceRecord, VerificationRecord } from './records.js';
 
 /** A record as the store sees it. */
 export interface StoredRecord {
@@ -126,6 +126,10 @@ export interface Store {
   readonly copies: RecordCollection<CopyRecord>;
   /** Operation logs. */
   readonly operationLogs: RecordCollection<OperationLogRecord>;
+  /** Quota limits of projects and quota classes. */
+  readonly quotas: RecordCollection<QuotaRecord>;
+  /** Registered service nodes (Karbor's os-services). */
+  readonly services: RecordCollection<ServiceRecord>;
   /** Liveness leases. */
   readonly leases: LeaseTable;
   /** Waits for calls in flight and closes connections; later calls fail with `KTS_ERR_STORE_CLOSED`. */

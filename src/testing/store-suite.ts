@@ -1,6 +1,6 @@
 /**
  * The record-store conformance suite: one set of vitest cases every {@link Store} passes, so
- * that inserts, atomic updates, listing (scope, filters, dates, sort, marker paging, soft
+ * that inserts (of every collection, quotas and service nodes included), atomic updates, listing (scope, filters, dates, sort, marker paging, soft
  * delete), deletes, leases and — where the store is durable — restarts behave the same on every
  * implementation. A store's test file is a few lines:
  *
@@ -26,8 +26,10 @@ import type {
   CopyRecord,
   OperationLogRecord,
   PlanRecord,
+  QuotaRecord,
   RecordCollection,
   RestoreRecord,
+  ServiceRecord,
   Store,
   StoredRecord,
   VerificationRecord,
@@ -72,6 +74,13 @@ const copy = (fields: Fields<CopyRecord> = {}): CopyRecord => ({
 const operationLog = (fields: Fields<OperationLogRecord> = {}): OperationLogRecord => ({
   ...base(), operationType: 'verify', providerId: 'provider-1', checkpointId: 'checkpoint-1', planId: 'plan-1', verificationId: 'verification-1',
   status: 'error', startedAt: at(0), endedAt: at(1), errorInfo: failure, extraInfo: { attempt: 1 }, ...fields,
+});
+
+const quota = (fields: Fields<QuotaRecord> = {}): QuotaRecord => ({
+  ...base(), id: 'project:project-a', scope: 'project', name: 'project-a', limits: { plans: 10, checkpoints: -1 }, ...fields,
+});
+const service = (fields: Fields<ServiceRecord> = {}): ServiceRecord => ({
+  ...base(), id: '1', projectId: '*', binary: 'karbor-protection', host: 'node-1', status: 'disabled', disabledReason: 'maintenance', ...fields,
 });
 
 /** Rejects with a framework error carrying `code`. */
@@ -119,16 +128,20 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
     });
 
     describe('records', () => {
-      it('has the five collections with their filterable fields', () => {
+      it('has the seven collections with their filterable fields', () => {
         expect(store.plans.name).toBe('plans');
-        expect([...store.plans.filterable].sort()).toEqual(['name', 'providerId', 'status']);
+        expect([...store.plans.filterable].sort()).toEqual(['description', 'name', 'providerId', 'status']);
         expect([...store.restores.filterable].sort()).toEqual(['checkpointId', 'providerId', 'status']);
         expect([...store.verifications.filterable].sort()).toEqual(['checkpointId', 'providerId', 'status']);
         expect([...store.copies.filterable].sort()).toEqual(['destination', 'planId', 'providerId', 'status']);
         expect([...store.operationLogs.filterable].sort()).toEqual(
           ['checkpointId', 'copyId', 'operationType', 'planId', 'providerId', 'restoreId', 'status', 'verificationId'],
         );
-        expect([store.restores.name, store.verifications.name, store.copies.name, store.operationLogs.name]).toEqual(['restores', 'verifications', 'copies', 'operationLogs']);
+        expect([...store.quotas.filterable].sort()).toEqual(['name', 'scope']);
+        expect([...store.services.filterable].sort()).toEqual(['binary', 'host', 'status']);
+        expect([store.restores.name, store.verifications.name, store.copies.name, store.operationLogs.name, store.quotas.name, store.services.name]).toEqual(
+          ['restores', 'verifications', 'copies', 'operationLogs', 'quotas', 'services'],
+        );
       });
 
       it('inserts and gets a full record of every collection', async () => {
@@ -138,6 +151,8 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
           [store.verifications as unknown as RecordCollection<StoredRecord>, verification()],
           [store.copies as unknown as RecordCollection<StoredRecord>, copy()],
           [store.operationLogs as unknown as RecordCollection<StoredRecord>, operationLog()],
+          [store.quotas as unknown as RecordCollection<StoredRecord>, quota()],
+          [store.services as unknown as RecordCollection<StoredRecord>, service()],
         ];
         for (const [collection, record] of cases) {
           expect(await collection.insert(record)).toStrictEqual(record);
@@ -365,6 +380,35 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
       });
     });
 
+    describe('service-wide records', () => {
+      it('keeps quota limits exactly, unlimited and zero included, and partial limits without filling them in', async () => {
+        const classDefault = quota({ id: 'class:default', projectId: '*', scope: 'class', name: 'default', limits: { plans: 0 } });
+        await store.quotas.insert(quota());
+        await store.quotas.insert(classDefault);
+        expect((await store.quotas.get('project:project-a'))?.limits).toStrictEqual({ plans: 10, checkpoints: -1 });
+        expect((await store.quotas.get('class:default'))?.limits).toStrictEqual({ plans: 0 });
+        const updated = await store.quotas.update('class:default', (current) => ({ ...current, limits: { ...current.limits, checkpoints: 7 } }));
+        expect(await store.quotas.get('class:default')).toStrictEqual(updated);
+        expect(ids((await store.quotas.list({ filters: { scope: 'class' } })).items)).toEqual(['class:default']);
+        expect(ids((await store.quotas.list({ filters: { scope: 'project', name: 'project-a' } })).items)).toEqual(['project:project-a']);
+        await expectCode(store.quotas.insert({ ...quota({ id: 'project:x' }), scope: undefined } as unknown as QuotaRecord), 'KTS_ERR_VALIDATION');
+      });
+
+      it('finds service rows by binary and host, drops a cleared reason, and refuses a second row with the same id', async () => {
+        await store.services.insert(service());
+        await store.services.insert(service({ id: '2', host: 'node-2', status: 'enabled', disabledReason: undefined }));
+        await store.services.insert(service({ id: '3', binary: 'karbor-operationengine', host: 'node-1', status: 'enabled', disabledReason: undefined }));
+        const found = await store.services.list({ filters: { binary: 'karbor-protection', host: 'node-1' } });
+        expect(ids(found.items)).toEqual(['1']);
+        expect(ids((await store.services.list({ filters: { status: 'enabled' }, sortKey: 'id', sortDir: 'asc' })).items)).toEqual(['2', '3']);
+        const enabled = await store.services.update('1', ({ disabledReason: _reason, ...current }) => ({ ...current, status: 'enabled' }));
+        expect(enabled.disabledReason).toBeUndefined();
+        expect(await store.services.get('1')).toStrictEqual(enabled);
+        await expectCode(store.services.insert(service({ id: '2', host: 'node-9' })), 'KTS_ERR_CONFLICT');
+        expect((await store.services.get('2'))?.host).toBe('node-2');
+      });
+    });
+
     describe('delete', () => {
       it('hard-deletes, says whether the record existed, and frees the id', async () => {
         const record = await store.restores.insert(restore());
@@ -433,12 +477,14 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
     // Only stores that can be reopened (durable ones) get the durability group; memory has none to declare.
     if (reopen !== undefined) describe('durability', () => {
       it('keeps records and leases across close and reopen', async () => {
-        const records = { plan: plan(), restore: restore(), verification: verification(), copy: copy(), log: operationLog() };
+        const records = { plan: plan(), restore: restore(), verification: verification(), copy: copy(), log: operationLog(), quota: quota(), service: service() };
         await store.plans.insert(records.plan);
         await store.restores.insert(records.restore);
         await store.verifications.insert(records.verification);
         await store.copies.insert(records.copy);
         await store.operationLogs.insert(records.log);
+        await store.quotas.insert(records.quota);
+        await store.services.insert(records.service);
         const updated = await store.verifications.update(records.verification.id, (current) => ({ ...current, status: 'success' }));
         const gone = await store.plans.insert(plan());
         await store.plans.delete(gone.id);
@@ -453,6 +499,8 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
         expect(await store.verifications.get(records.verification.id)).toStrictEqual(updated);
         expect(await store.copies.get(records.copy.id)).toStrictEqual(records.copy);
         expect(await store.operationLogs.get(records.log.id)).toStrictEqual(records.log);
+        expect(await store.quotas.get(records.quota.id)).toStrictEqual(records.quota);
+        expect(await store.services.get(records.service.id)).toStrictEqual(records.service);
         expect(await store.leases.holder('node:1')).toEqual(lease);
         await expectCode(store.leases.acquire('node:1', 'owner-b', 60_000), 'KTS_ERR_STORE_LEASE_HELD');
         expect((await store.leases.renew('node:1', 'owner-a', 60_000)).owner).toBe('owner-a');

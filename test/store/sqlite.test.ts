@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS } from '../../src/store/migrations.js';
 import { createSqliteStore, type Store, type VerificationRecord } from '../../src/store/index.js';
 import { TABLES } from '../../src/store/sqlite-schema.js';
 import { testRecordStore } from '../../src/testing/store-suite.js';
@@ -77,7 +79,9 @@ describe('sqlite store specifics', () => {
         const names = (db.prepare(`PRAGMA table_info(${table.table})`).all() as ColumnInfo[]).map((column) => column.name);
         expect(names, table.table).toEqual(expect.arrayContaining([...table.columns.map((column) => column.column), 'extra']));
         const indexes = (db.prepare(`PRAGMA index_list(${table.table})`).all() as { name: string }[]).map((index) => index.name);
-        expect(indexes, table.table).toEqual(expect.arrayContaining([`${table.table}_project_created`, `${table.table}_status`]));
+        const expected = [`${table.table}_project_created`, `${table.table}_created`];
+        if (table.columns.some((column) => column.column === 'status')) expected.push(`${table.table}_status`);
+        expect(indexes, table.table).toEqual(expect.arrayContaining(expected));
       }
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     });
@@ -105,7 +109,33 @@ describe('sqlite store specifics', () => {
     expect(await third.verifications.get(record.id)).toStrictEqual(record);
     await third.close();
     const applied = inspect(path, (db) => db.prepare('SELECT name FROM kts_migrations').all());
-    expect(applied).toEqual([{ name: '0001_initial' }]);
+    expect(applied).toEqual([{ name: '0001_initial' }, { name: '0002_quotas_services' }]);
+  });
+
+  it('upgrades a file made by the first migration alone, keeping its records', async () => {
+    const path = freshPath();
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    const only = { getMigrations: async () => ({ '0001_initial': MIGRATIONS['0001_initial']! }) };
+    const first = await new Migrator({ db: old, provider: only, migrationTableName: MIGRATION_TABLE, migrationLockTableName: MIGRATION_LOCK_TABLE }).migrateToLatest();
+    expect(first.error).toBeUndefined();
+    const record = verification();
+    const { progress: _p, bank: _b, ...columns } = record;
+    await old
+      .insertInto('verifications')
+      .values({
+        id: record.id, project_id: columns.projectId, provider_id: columns.providerId, checkpoint_id: columns.checkpointId, status: columns.status,
+        parameters: JSON.stringify(columns.parameters), resources_status: JSON.stringify(columns.resourcesStatus), resources_reason: JSON.stringify(columns.resourcesReason),
+        created_at: columns.createdAt, updated_at: columns.updatedAt, extra: JSON.stringify({ bank: 'main', progress: record.progress }),
+      })
+      .execute();
+    await old.destroy();
+    const store = await open(path);
+    expect(await store.verifications.get(record.id)).toStrictEqual(record);
+    const time = '2024-05-01T00:00:00.000Z';
+    const quota = { id: 'class:default', projectId: '*', scope: 'class', name: 'default', limits: { plans: 3 }, createdAt: time, updatedAt: time } as const;
+    expect(await store.quotas.insert(quota)).toStrictEqual(quota);
+    await store.close();
+    expect(inspect(path, (db) => db.prepare('SELECT name FROM kts_migrations ORDER BY name').all())).toEqual([{ name: '0001_initial' }, { name: '0002_quotas_services' }]);
   });
 
   it('lets a second connection and a second process see committed writes', async () => {
