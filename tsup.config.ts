@@ -8,6 +8,7 @@ export default defineConfig({
     'bank/index': 'src/bank/index.ts',
     'store/index': 'src/store/index.ts',
     'protection/index': 'src/protection/index.ts',
+    'http/index': 'src/http/index.ts',
     'testing/index': 'src/testing/index.ts',
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',

@@ -1,0 +1,162 @@
+/**
+ * The Karbor v1 API as a web-standard handler (`Request` → `Response`), routed by Hono, so it
+ * mounts in any framework or server (`serveKarborApi` runs it on Node's `http`). Every request
+ * under `/v1/{project_id}` is authenticated (`X-Auth-Token`), scoped (the URL's project must be
+ * the token's unless the caller is an admin), authorised by the policy, has its body validated,
+ * and gets an `X-OpenStack-Request-ID`. Errors are Karbor fault envelopes, never a 500.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import {
+  AuthenticationError,
+  ForbiddenError,
+  NotFoundError,
+  SchemaValidator,
+  ValidationError,
+  silentLogger,
+  type Logger,
+} from '../core/index.js';
+import type { ProtectionService, RequestContext } from '../protection/index.js';
+import type { Authenticator, Identity } from './auth.js';
+import { readJsonBody } from './body.js';
+import { toFault } from './faults.js';
+import { buildOpenApi } from './openapi.js';
+import { Policy } from './policy.js';
+import type { ApiCall } from './route.js';
+import { API_ROUTES } from './routes/index.js';
+import { versionsDocument, versionDocument } from './routes/versions.js';
+
+/** Options of {@link createKarborApi}. */
+export interface KarborApiOptions {
+  /** The protection service the API drives. */
+  readonly service: ProtectionService;
+  /** Checks `X-Auth-Token`: a tokens table (`createTokenTable`) or Keystone (`createKeystoneAuthenticator`). */
+  readonly authenticator: Authenticator;
+  /** Policy rules overriding Karbor's defaults (`{"plan:delete": "rule:admin_api"}`), or a compiled policy. */
+  readonly policy?: Readonly<Record<string, string>> | Policy;
+  /** Roles that make a caller an admin. @default ['admin'] */
+  readonly adminRoles?: readonly string[];
+  /** The largest request body, in bytes. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** The largest page a list returns (and its default size). @default 1000 */
+  readonly maxLimit?: number;
+  /** Where request failures are logged. @default silent */
+  readonly logger?: Logger;
+  /** The schema validator to share. @default a new one */
+  readonly validator?: SchemaValidator;
+}
+
+/** The API: a fetch handler plus the Hono app to mount elsewhere. */
+export interface KarborApi {
+  /** Handles one request. */
+  fetch(request: Request): Promise<Response>;
+  /** The Hono app (mount it with `app.route('/', api.app)` or use it as is). */
+  readonly app: Hono;
+  /** The OpenAPI 3.1 document, also served at `/openapi.json`. */
+  readonly openapi: Readonly<Record<string, unknown>>;
+}
+
+const PREFIX = '/v1/:project_id';
+
+/** Creates the Karbor v1 API over a protection service. */
+export function createKarborApi(options: KarborApiOptions): KarborApi {
+  const policy = options.policy instanceof Policy ? options.policy : new Policy(options.policy ?? {});
+  const adminRoles = new Set((options.adminRoles ?? ['admin']).map((role) => role.toLowerCase()));
+  const maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
+  const maxLimit = options.maxLimit ?? 1000;
+  const logger = options.logger ?? silentLogger;
+  const validator = options.validator ?? new SchemaValidator();
+  const openapi = buildOpenApi(API_ROUTES);
+  const app = new Hono({ getPath: normalisedPath });
+
+  app.use('*', async (c, next) => {
+    const requestId = requestIdOf(c);
+    await next();
+    c.res.headers.set('X-OpenStack-Request-ID', requestId);
+    c.res.headers.set('X-Compute-Request-ID', requestId);
+  });
+  app.onError((error, c) => {
+    const fault = toFault(error);
+    const requestId = requestIdOf(c);
+    if (fault.status >= 500) logger.error('request failed', { requestId, method: c.req.method, path: c.req.path, error: fault.error.message, code: fault.error.code });
+    const headers: Record<string, string> = { 'X-OpenStack-Request-ID': requestId, 'X-Compute-Request-ID': requestId };
+    if (fault.error.code === 'KTS_ERR_METHOD_NOT_ALLOWED') headers['Allow'] = String(fault.error.details['allow'] ?? '');
+    return c.json(fault.body, fault.status as 400, headers);
+  });
+  app.notFound(() => {
+    throw new NotFoundError('No such resource: check the path (it starts with /v1/{project_id})', { code: 'KTS_ERR_ROUTE_NOT_FOUND' });
+  });
+
+  app.get('/', (c) => c.json(versionsDocument(new URL(c.req.url)), 300));
+  app.get('/v1', (c) => c.json(versionDocument(new URL(c.req.url))));
+  app.get('/openapi.json', (c) => c.json(openapi));
+
+  const identify = async (c: Context): Promise<{ identity: Identity; context: RequestContext }> => {
+    const token = c.req.header('x-auth-token');
+    if (!token) throw new AuthenticationError('The request has no X-Auth-Token header');
+    const identity = await options.authenticator.authenticate(token);
+    if (!identity) throw new AuthenticationError('The token is not valid (unknown, expired or revoked)');
+    const isAdmin = identity.roles.some((role) => adminRoles.has(role.toLowerCase()));
+    const projectId = c.req.param('project_id')!;
+    if (projectId !== identity.projectId && !isAdmin) {
+      throw new ForbiddenError(`The URL names project ${projectId}, but the token is scoped to project ${identity.projectId}`);
+    }
+    return { identity, context: { projectId, isAdmin, userId: identity.userId } };
+  };
+
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of API_ROUTES) {
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+    app.on(route.method, `${PREFIX}${route.path}`, async (c) => {
+      const { identity, context } = await identify(c);
+      const credentials = { userId: identity.userId, projectId: identity.projectId, roles: identity.roles, isAdmin: context.isAdmin === true };
+      if (!policy.allows(route.action, credentials, { projectId: context.projectId })) {
+        throw new ForbiddenError(`The policy does not allow ${route.action}`, { details: { action: route.action } });
+      }
+      const call: ApiCall = {
+        context,
+        identity,
+        params: c.req.param() as Record<string, string>,
+        query: new URL(c.req.url).searchParams,
+        url: new URL(c.req.url),
+        body: route.body ? await readJsonBody(c.req.raw, route.body, validator, maxBodyBytes) : undefined,
+        service: options.service,
+        maxLimit,
+      };
+      const reply = await route.handle(call);
+      const status = (reply.status ?? 200) as 200;
+      return reply.body === undefined ? c.body(null, status === 200 ? 204 : status) : c.json(reply.body as object, status);
+    });
+  }
+  for (const [path, methods] of methodsByPath) {
+    app.all(`${PREFIX}${path}`, (c) => {
+      throw new ValidationError(`${c.req.method} is not allowed here; use ${methods.join(', ')}`, {
+        code: 'KTS_ERR_METHOD_NOT_ALLOWED',
+        details: { allow: methods.join(', ') },
+      });
+    });
+  }
+  return { app, openapi, fetch: (request) => Promise.resolve(app.fetch(request)) };
+}
+
+/** The request's id (`req-<uuid>`), made on first use. */
+function requestIdOf(c: Context): string {
+  let id = c.get('requestId' as never) as string | undefined;
+  if (!id) {
+    id = `req-${randomUUID()}`;
+    c.set('requestId' as never, id as never);
+  }
+  return id;
+}
+
+/** The request path with repeated slashes collapsed and no trailing slash (the client builds `//plans` from a base URL ending in `/`). */
+function normalisedPath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start < 0) return '/';
+  const query = url.indexOf('?', start);
+  const path = (query < 0 ? url.slice(start) : url.slice(start, query)).replace(/\/{2,}/g, '/');
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
