@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs the npm dependencies when missing, starts
-# the real services the tests use (Swift with its S3 layer, on 127.0.0.1; Debian packages are
-# installed on first use, which needs root), then runs vitest. Arguments go to vitest, e.g.
+# the real services the tests use (Swift with its S3 layer, on 127.0.0.1) and installs the real
+# `karbor` client (Debian packages are installed on first use, which needs root), then runs vitest. Arguments go to vitest, e.g.
 # `npm test -- test/unit`. The JSON report lands in .tmp/vitest-report.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 bash scripts/swift-up.sh
+bash scripts/karbor-client-up.sh
 . scripts/services-env.sh
 
 mkdir -p .tmp

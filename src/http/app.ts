@@ -53,12 +53,15 @@ export interface KarborApi {
   /** Handles one request. */
   fetch(request: Request): Promise<Response>;
   /** The Hono app (mount it with `app.route('/', api.app)` or use it as is). */
-  readonly app: Hono;
+  readonly app: Hono<KarborApiEnv>;
   /** The OpenAPI 3.1 document, also served at `/openapi.json`. */
   readonly openapi: Readonly<Record<string, unknown>>;
 }
 
 const PREFIX = '/v1/:project_id';
+
+/** The Hono environment of the app: what it keeps per request (the request id). */
+export type KarborApiEnv = { Variables: { requestId: string } };
 
 /** Creates the Karbor v1 API over a protection service. */
 export function createKarborApi(options: KarborApiOptions): KarborApi {
@@ -69,7 +72,7 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
   const logger = options.logger ?? silentLogger;
   const validator = options.validator ?? new SchemaValidator();
   const openapi = buildOpenApi(API_ROUTES);
-  const app = new Hono({ getPath: normalisedPath });
+  const app = new Hono<KarborApiEnv>({ getPath: normalisedPath });
 
   app.use('*', async (c, next) => {
     const requestId = requestIdOf(c);
@@ -93,7 +96,7 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
   app.get('/v1', (c) => c.json(versionDocument(new URL(c.req.url))));
   app.get('/openapi.json', (c) => c.json(openapi));
 
-  const identify = async (c: Context): Promise<{ identity: Identity; context: RequestContext }> => {
+  const identify = async (c: Context<KarborApiEnv>): Promise<{ identity: Identity; context: RequestContext }> => {
     const token = c.req.header('x-auth-token');
     if (!token) throw new AuthenticationError('The request has no X-Auth-Token header');
     const identity = await options.authenticator.authenticate(token);
@@ -115,12 +118,13 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
       if (!policy.allows(route.action, credentials, { projectId: context.projectId })) {
         throw new ForbiddenError(`The policy does not allow ${route.action}`, { details: { action: route.action } });
       }
+      const url = new URL(c.req.url);
       const call: ApiCall = {
         context,
         identity,
         params: c.req.param() as Record<string, string>,
-        query: new URL(c.req.url).searchParams,
-        url: new URL(c.req.url),
+        query: url.searchParams,
+        url,
         body: route.body ? await readJsonBody(c.req.raw, route.body, validator, maxBodyBytes) : undefined,
         service: options.service,
         maxLimit,
@@ -142,11 +146,11 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
 }
 
 /** The request's id (`req-<uuid>`), made on first use. */
-function requestIdOf(c: Context): string {
-  let id = c.get('requestId' as never) as string | undefined;
+function requestIdOf(c: Context<KarborApiEnv>): string {
+  let id = c.get('requestId');
   if (!id) {
     id = `req-${randomUUID()}`;
-    c.set('requestId' as never, id as never);
+    c.set('requestId', id);
   }
   return id;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { createKarborApi, type KarborApi, type KarborApiOptions } from './app.js';
+export { createKarborApi, type KarborApi, type KarborApiEnv, type KarborApiOptions } from './app.js';
 export { serveKarborApi, type RunningServer, type ServeOptions } from './node.js';
 export { createTokenTable, type Authenticator, type Identity, type TokenEntry, type TokenTable } from './auth.js';
 export { createKeystoneAuthenticator, type KeystoneAuthenticatorOptions } from './keystone.js';

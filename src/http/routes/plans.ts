@@ -4,10 +4,8 @@
  * @module
  */
 import type { Resource } from '../../core/index.js';
-import type { RequestContext } from '../../protection/index.js';
-import type { ListResult, PlanRecord } from '../../store/index.js';
 import { parseListQuery } from '../listing.js';
-import { defineRoutes, type ApiCall } from '../route.js';
+import { defineRoutes } from '../route.js';
 import { PLAN_CREATE, PLAN_UPDATE } from '../schemas.js';
 import { planView } from '../views.js';
 import { LIST_QUERY, listReply, listingContext, parametersOf, storeQuery } from './common.js';
@@ -33,29 +31,6 @@ interface WirePlan {
   readonly parameters?: Record<string, Record<string, unknown> | null>;
 }
 
-/**
- * `description` is a Karbor plan filter (the client's `plan-list --description D`) that the store
- * cannot apply (its plan filters are name, status and provider id), so it is applied here: store
- * pages are read from the marker on and filtered until `limit` plans match. The next marker is the
- * last match's id, which pages correctly because the store pages after a marker whether or not it
- * matches the filters.
- */
-async function listByDescription(call: ApiCall, context: RequestContext, query: ReturnType<typeof storeQuery>, description: string): Promise<ListResult<PlanRecord>> {
-  const matches: PlanRecord[] = [];
-  let marker = query.marker;
-  for (;;) {
-    const page = await call.service.plans.list(context, { ...query, limit: call.maxLimit, ...(marker ? { marker } : {}) });
-    for (const [index, plan] of page.items.entries()) {
-      if (plan.description !== description) continue;
-      matches.push(plan);
-      const more = index < page.items.length - 1 || page.nextMarker !== undefined;
-      if (matches.length === query.limit) return { items: matches, ...(more ? { nextMarker: plan.id } : {}) };
-    }
-    if (page.nextMarker === undefined) return { items: matches };
-    marker = page.nextMarker;
-  }
-}
-
 const toResource = (wire: WireResource): Resource => ({ id: wire.id, type: wire.type, name: wire.name, ...(wire.extra_info ? { extraInfo: wire.extra_info } : {}) });
 
 /** The plan routes. */
@@ -71,9 +46,7 @@ export const PLAN_ROUTES = defineRoutes([
     async handle(call) {
       const list = parseListQuery(call.query, SHAPE, call.maxLimit, call.context.isAdmin === true);
       const { context, allProjects } = listingContext(call, list);
-      const { description, ...filters } = list.filters;
-      const query = storeQuery({ ...list, filters }, allProjects);
-      const page = description === undefined ? await call.service.plans.list(context, query) : await listByDescription(call, context, query, description);
+      const page = await call.service.plans.list(context, storeQuery(list, allProjects));
       return listReply(call, 'plans', page.items, planView, page.nextMarker);
     },
   },
