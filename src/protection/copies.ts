@@ -281,7 +281,8 @@ export class CopyService {
           await closeOperationLog(this.#env.store, log.id);
         },
         fail: async (error, reason) => {
-          await setPair({ status: 'error', reason });
+          // The record keeps the first failure's snapshot (its code) beside the pair's reason.
+          await writer.apply((r) => ({ ...withPair(r, source.id, { status: 'error', reason }), ...(r.failure ? {} : failureFields(error, reason)) }));
           await closeOperationLog(this.#env.store, log.id, error);
           await removeCopy(target, copy.id);
         },

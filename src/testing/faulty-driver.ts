@@ -2,8 +2,11 @@
  * A fault-injecting bank driver for tests of everything above the driver: it wraps a real
  * driver and, on the calls you choose, fails, delays, or damages what a read returns —
  * flipping a byte (bit rot), ending the stream early (truncation) or erroring in the middle of
- * the stream (a cut connection). `head` keeps telling the truth, so damage is detectable by
- * comparing content with the recorded etag, exactly as it is in production.
+ * the stream (a cut connection). `head` keeps telling the truth about damaged content, so damage
+ * is detectable by comparing content with the recorded etag, exactly as it is in production;
+ * a `metadata` fault makes `head` misreport instead (a wrong recorded etag, size or metadata),
+ * and an `intercept` fault runs your code before a call (a gate that holds it, a snapshot
+ * taken at a precise moment).
  *
  * @example
  * ```ts
@@ -75,8 +78,46 @@ export interface CutFault extends FaultTarget {
   readonly error?: () => unknown;
 }
 
+/**
+ * `head` reports these facts instead of the stored ones (damaged or tampered metadata: a
+ * recorded etag that is not the content's md5, a wrong size); the content is untouched.
+ */
+export interface MetadataFault extends FaultTarget {
+  readonly type: 'metadata';
+  /** The etag `head` reports. */
+  readonly etag?: string;
+  /** The size `head` reports. */
+  readonly size?: number;
+  /** The user metadata `head` reports. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** A call an {@link InterceptFault} stopped. */
+export interface InterceptedCall {
+  /** The operation. */
+  readonly operation: FaultOperation;
+  /** Its key (lease name for lease operations, prefix for `list`). */
+  readonly key: string;
+  /** Which call of that operation it is (1-based, counting every key). */
+  readonly call: number;
+  /** The call's signal, for `put` and `get` calls that have one. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `before` runs, and is awaited, before the call reaches the real driver; if it throws or
+ * rejects, the call fails with that error. Use it to hold calls at a gate (resolve when the
+ * test says so, or when `call.signal` aborts) or to look at the bank at a precise moment.
+ */
+export interface InterceptFault extends FaultTarget {
+  readonly type: 'intercept';
+  readonly operation: FaultOperation;
+  /** Runs before the call. */
+  readonly before: (call: InterceptedCall) => void | Promise<void>;
+}
+
 /** One fault to inject. */
-export type DriverFault = FailFault | DelayFault | CorruptFault | TruncateFault | CutFault;
+export type DriverFault = FailFault | DelayFault | CorruptFault | TruncateFault | CutFault | MetadataFault | InterceptFault;
 
 /** A driver with faults; faults can be added and cleared while it is in use. */
 export interface FaultyDriver extends BankDriver {
@@ -96,7 +137,15 @@ interface ActiveFault {
 }
 
 function operationOf(fault: DriverFault): FaultOperation {
-  return fault.type === 'fail' || fault.type === 'delay' ? fault.operation : 'get';
+  if (fault.type === 'fail' || fault.type === 'delay' || fault.type === 'intercept') return fault.operation;
+  return fault.type === 'metadata' ? 'head' : 'get';
+}
+
+/** The faults that damage what a `get` returns. */
+type StreamFault = CorruptFault | TruncateFault | CutFault;
+
+function isStreamFault(fault: DriverFault): fault is StreamFault {
+  return fault.type === 'corrupt' || fault.type === 'truncate' || fault.type === 'cut';
 }
 
 function matchesKey(pattern: string | RegExp | undefined, key: string): boolean {
@@ -109,7 +158,7 @@ function injectedError(message: string): BankError {
 }
 
 /** Applies the stream faults of one `get` to the stream the real driver returned. */
-function damage(source: Readable, faults: readonly DriverFault[], size: number): Readable {
+function damage(source: Readable, faults: readonly StreamFault[], size: number): Readable {
   const half = Math.floor(size / 2);
   async function* damaged(): AsyncGenerator<Uint8Array> {
     let offset = 0;
@@ -120,7 +169,7 @@ function damage(source: Readable, faults: readonly DriverFault[], size: number):
           if (fault.type === 'corrupt') {
             const at = (fault.offset ?? 0) - offset;
             if (at >= 0 && at < bytes.length) bytes[at] = (bytes[at] ?? 0) ^ 0xff;
-          } else if (fault.type === 'truncate' || fault.type === 'cut') {
+          } else {
             const limit = (fault.type === 'truncate' ? fault.bytes : fault.afterBytes) ?? half;
             if (offset + bytes.length >= limit) {
               const keep = bytes.subarray(0, Math.max(limit - offset, 0));
@@ -145,8 +194,8 @@ export function createFaultyDriver(inner: BankDriver, faults: readonly DriverFau
   let active: ActiveFault[] = faults.map((fault) => ({ fault, seen: 0 }));
   const calls: Record<FaultOperation, number> = { put: 0, get: 0, head: 0, list: 0, delete: 0, acquire: 0, renew: 0, release: 0, holder: 0 };
 
-  /** Counts the call and returns the faults that hit it; runs delays and failures. */
-  async function enter(operation: FaultOperation, key: string): Promise<DriverFault[]> {
+  /** Counts the call and returns the faults that hit it; runs delays, intercepts and failures. */
+  async function enter(operation: FaultOperation, key: string, signal?: AbortSignal): Promise<DriverFault[]> {
     calls[operation]++;
     const hits: DriverFault[] = [];
     for (const entry of active) {
@@ -157,6 +206,10 @@ export function createFaultyDriver(inner: BankDriver, faults: readonly DriverFau
       if (entry.seen >= first && entry.seen < first + times) hits.push(entry.fault);
     }
     for (const fault of hits) if (fault.type === 'delay') await sleep(fault.ms);
+    const call = calls[operation];
+    for (const fault of hits) {
+      if (fault.type === 'intercept') await fault.before({ operation, key, call, ...(signal === undefined ? {} : { signal }) });
+    }
     for (const fault of hits) {
       if (fault.type === 'fail') throw fault.error?.() ?? injectedError(`${operation} call #${calls[operation]} of ${JSON.stringify(key)}`);
     }
@@ -186,19 +239,30 @@ export function createFaultyDriver(inner: BankDriver, faults: readonly DriverFau
       active = [];
     },
     async put(key, body, options) {
-      await enter('put', key);
+      await enter('put', key, options?.signal);
       return inner.put(key, body, options);
     },
     async get(key, options) {
-      const hits = (await enter('get', key)).filter((fault) => fault.type !== 'fail' && fault.type !== 'delay');
+      const hits = (await enter('get', key, options?.signal)).filter(isStreamFault);
       const stream = await inner.get(key, options);
       if (hits.length === 0) return stream;
       const size = (await inner.head(key))?.size ?? 0;
       return damage(stream, hits, size);
     },
     async head(key) {
-      await enter('head', key);
-      return inner.head(key);
+      const hits = (await enter('head', key)).filter((fault): fault is MetadataFault => fault.type === 'metadata');
+      const info = await inner.head(key);
+      if (info === undefined || hits.length === 0) return info;
+      let reported = info;
+      for (const fault of hits) {
+        reported = {
+          ...reported,
+          ...(fault.etag === undefined ? {} : { etag: fault.etag }),
+          ...(fault.size === undefined ? {} : { size: fault.size }),
+          ...(fault.metadata === undefined ? {} : { metadata: { ...fault.metadata } }),
+        };
+      }
+      return reported;
     },
     async list(options) {
       await enter('list', options?.prefix ?? '');

@@ -1,7 +1,7 @@
 /**
- * Kits for vendors and integrators: the conformance suites their bank drivers and record
- * stores run (one suite per extension point), and a fault-injecting bank driver for testing
- * everything above a bank. Import from `karbor-ts/testing` inside vitest test files.
+ * Kits for vendors and integrators: the conformance suites their bank drivers, record stores
+ * and protection plugins run (one suite per extension point), and a fault-injecting bank driver
+ * for testing everything above a bank. Import from `karbor-ts/testing` inside vitest test files.
  *
  * @module
  */
@@ -16,6 +16,23 @@ export {
   type FaultOperation,
   type FaultTarget,
   type FaultyDriver,
+  type InterceptedCall,
+  type InterceptFault,
+  type MetadataFault,
   type TruncateFault,
 } from './faulty-driver.js';
+export {
+  CORRUPTION_CLASSES,
+  PLUGIN_TEST_GROUPS,
+  testProtectionPlugin,
+  type CorruptionClass,
+  type CorruptionTarget,
+  type PluginSuiteContext,
+  type PluginSuiteOptions,
+  type PluginSuiteSkip,
+  type PluginSuiteSubject,
+  type PluginTestGroup,
+  type PluginTestResource,
+  type VerificationClaims,
+} from './plugin-suite.js';
 export { testRecordStore, type RecordStoreSuiteOptions } from './store-suite.js';

@@ -64,6 +64,46 @@ describe('createFaultyDriver', () => {
     expect([...Buffer.concat(chunks)]).toEqual([1, 2 ^ 0xff, 3]);
   });
 
+  it('makes head misreport the etag, size or metadata, leaving the content alone', async () => {
+    const driver = createFaultyDriver(createMemoryDriver());
+    const stored = await driver.put('k', bytes('content'), { metadata: { a: '1' } });
+    driver.inject({ type: 'metadata', key: 'k', etag: '0'.repeat(32) }, { type: 'metadata', key: 'k', size: 3, metadata: { b: '2' } });
+    expect(await driver.head('k')).toMatchObject({ etag: '0'.repeat(32), size: 3, metadata: { b: '2' }, version: stored.version });
+    expect(await driver.head('missing')).toBeUndefined();
+    expect(await read(await driver.get('k'))).toBe('content');
+    driver.clear();
+    expect(await driver.head('k')).toMatchObject({ etag: stored.etag, size: 7, metadata: { a: '1' } });
+  });
+
+  it('intercepts calls: holds them at a gate, sees their signal, fails them by throwing', async () => {
+    const driver = createFaultyDriver(createMemoryDriver());
+    const seen: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const controller = new AbortController();
+    driver.inject({
+      type: 'intercept',
+      operation: 'put',
+      key: /^held\//u,
+      before: async (call) => {
+        seen.push(`${call.operation} ${call.key} #${call.call} ${call.signal === controller.signal}`);
+        await gate;
+      },
+    });
+    await driver.put('free', bytes('x'));
+    const held = driver.put('held/1', bytes('y'), { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await driver.list()).keys).toEqual(['free']);
+    open();
+    await held;
+    expect((await driver.list()).keys).toEqual(['free', 'held/1']);
+    expect(seen).toEqual(['put held/1 #2 true']);
+    driver.inject({ type: 'intercept', operation: 'delete', call: 1, before: () => { throw new Error('refused'); } });
+    await expect(driver.delete('free')).rejects.toThrow('refused');
+    await driver.delete('free');
+    expect((await driver.list()).keys).toEqual(['held/1']);
+  });
+
   it('wraps native leases too', async () => {
     const driver = createFaultyDriver(createMemoryDriver(), [{ type: 'fail', operation: 'acquire', call: 1 }]);
     await expect(driver.leases?.acquire('l', 'me', 1000)).rejects.toMatchObject({ code: 'KTS_ERR_BANK_IO' });

@@ -204,6 +204,9 @@ describe('protection service: protect, verify, copy, restore', () => {
       [checkpoints[2]!.id, 'finished'],
     ]);
     expect(result.checkpoints[1]!.reason).toContain('failed on purpose');
+    // The record carries the failure's code, not only the pair's reason.
+    expect(result.failure?.code).toMatch(/^KTS_ERR_/);
+    expect(result.failure?.message).toContain('failed on purpose');
     // The failed copy left nothing in the destination.
     const inRegion = await service.checkpoints.list(alice, PROVIDER, { bank: 'region-b' });
     expect(inRegion.items).toHaveLength(2);

@@ -26,6 +26,6 @@ export {
   type ManifestSymlink,
 } from './schemas.js';
 /** Reading a manifest back, checked. */
-export { readManifest } from './manifest.js';
+export { readManifest, type ReadManifestOptions } from './manifest.js';
 /** What verification reports about a damaged file. */
 export { damageError, describeDamage, type Damage } from './verify.js';

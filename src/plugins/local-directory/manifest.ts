@@ -26,12 +26,22 @@ function invalid(reason: string, cause?: unknown): BankError {
   });
 }
 
+/** Options of {@link readManifest}. */
+export interface ReadManifestOptions {
+  /**
+   * The id of the resource the section belongs to: a manifest of another resource (a section
+   * holding some other directory's backup) is refused with `KTS_ERR_BANK_INTEGRITY`.
+   */
+  readonly resourceId?: string;
+}
+
 /**
  * Reads and checks the manifest of the resource in `section`. Throws
  * `KTS_ERR_BANK_OBJECT_NOT_FOUND` when it is missing (the backup is incomplete or deleted) and
- * `KTS_ERR_BANK_INTEGRITY` when it is damaged or invalid; the messages say which.
+ * `KTS_ERR_BANK_INTEGRITY` when it is damaged or invalid, or — with `options.resourceId` — the
+ * backup of another resource; the messages say which.
  */
-export async function readManifest(section: BankSection): Promise<Manifest> {
+export async function readManifest(section: BankSection, options: ReadManifestOptions = {}): Promise<Manifest> {
   let document;
   try {
     document = await section.getJson<unknown>(MANIFEST_KEY);
@@ -50,6 +60,12 @@ export async function readManifest(section: BankSection): Promise<Manifest> {
     manifest = validateManifest(document.value, MANIFEST_KEY);
   } catch (error) {
     throw invalid(messageOf(error), error);
+  }
+  if (options.resourceId !== undefined && manifest.resource.id !== options.resourceId) {
+    throw new BankError(
+      `${MANIFEST_KEY} belongs to directory ${JSON.stringify(manifest.resource.id)}, not ${JSON.stringify(options.resourceId)}: this section holds the backup of another resource`,
+      { code: 'KTS_ERR_BANK_INTEGRITY', details: { key: MANIFEST_KEY, expected: options.resourceId, found: manifest.resource.id } },
+    );
   }
   const seen = new Set<string>();
   for (const entry of [...manifest.directories, ...manifest.files, ...manifest.symlinks]) {

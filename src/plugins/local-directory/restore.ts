@@ -97,7 +97,7 @@ export function createRestoreOperation(settings: LocalDirectorySettings): Operat
       if (typeof targetPath !== 'string' || !targetPath.startsWith('/')) {
         throw new ValidationError('Restore parameter target_path must be an absolute path', { details: { target_path: targetPath } });
       }
-      const manifest = await readManifest(context.bank);
+      const manifest = await readManifest(context.bank, { resourceId: context.resource.id });
       const created: Created = { paths: [], directories: [] };
       runs.set(targetPath, created);
       const firstMade = await mkdir(targetPath, { recursive: true });

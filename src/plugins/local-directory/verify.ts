@@ -10,7 +10,8 @@
  *
  * Every file is checked; then one `KTS_ERR_BANK_INTEGRITY` error lists the damaged files (path,
  * object key, expected vs found) in a message capped to a readable length, with all of them in
- * `details.damaged`. A missing or damaged manifest fails at once (nothing can be checked).
+ * `details.damaged`. A missing or damaged manifest, or the manifest of another resource (the
+ * section holds some other directory's backup), fails at once at every level.
  *
  * @module
  */
@@ -112,7 +113,7 @@ export function createVerifyOperation(settings: LocalDirectorySettings): Operati
   return {
     async onMain(context) {
       const { level, signal, progress } = context;
-      const manifest = await readManifest(context.bank);
+      const manifest = await readManifest(context.bank, { resourceId: context.resource.id });
       const files = manifest.files;
       if (level === 'full') progress.addTotalBytes(files.reduce((sum, file) => sum + file.size, 0));
       const damaged: Damage[] = [];
