@@ -130,3 +130,10 @@ wait_http() {
   done
   return 1
 }
+
+# Installs the npm dependencies when node_modules is missing or older than the lockfile.
+ensure_npm_deps() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund >&2
+  fi
+}
