@@ -74,27 +74,23 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
   const openapi = buildOpenApi(API_ROUTES);
   const app = new Hono<KarborApiEnv>({ getPath: normalisedPath });
 
-  app.use('*', async (c, next) => {
-    const requestId = requestIdOf(c);
-    await next();
-    c.res.headers.set('X-OpenStack-Request-ID', requestId);
-    c.res.headers.set('X-Compute-Request-ID', requestId);
-  });
+  // Every answer is built with plain-object headers that already carry the request id: setting
+  // headers on a finished response afterwards would cost the Node adapter its fast path.
   app.onError((error, c) => {
     const fault = toFault(error);
     const requestId = requestIdOf(c);
     if (fault.status >= 500) logger.error('request failed', { requestId, method: c.req.method, path: c.req.path, error: fault.error.message, code: fault.error.code });
-    const headers: Record<string, string> = { 'X-OpenStack-Request-ID': requestId, 'X-Compute-Request-ID': requestId };
+    const headers = requestIdHeaders(requestId);
     if (fault.error.code === 'KTS_ERR_METHOD_NOT_ALLOWED') headers['Allow'] = String(fault.error.details['allow'] ?? '');
-    return c.json(fault.body, fault.status as 400, headers);
+    return jsonResponse(fault.body, fault.status, headers);
   });
   app.notFound(() => {
     throw new NotFoundError('No such resource: check the path (it starts with /v1/{project_id})', { code: 'KTS_ERR_ROUTE_NOT_FOUND' });
   });
 
-  app.get('/', (c) => c.json(versionsDocument(new URL(c.req.url)), 300));
-  app.get('/v1', (c) => c.json(versionDocument(new URL(c.req.url))));
-  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/', (c) => jsonResponse(versionsDocument(new URL(c.req.url)), 300, requestIdHeaders(requestIdOf(c))));
+  app.get('/v1', (c) => jsonResponse(versionDocument(new URL(c.req.url)), 200, requestIdHeaders(requestIdOf(c))));
+  app.get('/openapi.json', (c) => jsonResponse(openapi, 200, requestIdHeaders(requestIdOf(c))));
 
   const identify = async (c: Context<KarborApiEnv>): Promise<{ identity: Identity; context: RequestContext }> => {
     const token = c.req.header('x-auth-token');
@@ -130,8 +126,9 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
         maxLimit,
       };
       const reply = await route.handle(call);
-      const status = (reply.status ?? 200) as 200;
-      return reply.body === undefined ? c.body(null, status === 200 ? 204 : status) : c.json(reply.body as object, status);
+      const headers = requestIdHeaders(requestIdOf(c));
+      if (reply.body === undefined) return new Response(null, { status: reply.status ?? 204, headers });
+      return jsonResponse(reply.body, reply.status ?? 200, headers);
     });
   }
   for (const [path, methods] of methodsByPath) {
@@ -153,6 +150,17 @@ function requestIdOf(c: Context<KarborApiEnv>): string {
     c.set('requestId', id);
   }
   return id;
+}
+
+/** The request-id headers (OpenStack's, and the compute one the client falls back to). */
+function requestIdHeaders(requestId: string): Record<string, string> {
+  return { 'X-OpenStack-Request-ID': requestId, 'X-Compute-Request-ID': requestId };
+}
+
+/** A JSON answer (the client parses JSON only when the type says so). */
+function jsonResponse(body: unknown, status: number, headers: Record<string, string>): Response {
+  headers['Content-Type'] = 'application/json';
+  return new Response(JSON.stringify(body), { status, headers });
 }
 
 /** The request path with repeated slashes collapsed and no trailing slash (the client builds `//plans` from a base URL ending in `/`). */
