@@ -9,6 +9,7 @@ export default defineConfig({
     'store/index': 'src/store/index.ts',
     'protection/index': 'src/protection/index.ts',
     'http/index': 'src/http/index.ts',
+    'clients/index': 'src/clients/index.ts',
     'testing/index': 'src/testing/index.ts',
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',

@@ -129,6 +129,11 @@ export const ERROR_CODES = {
   KTS_ERR_UNSUPPORTED_MEDIA_TYPE: { kind: 'validation', retryable: false, message: 'The request body must be application/json' },
   KTS_ERR_BODY_TOO_LARGE: { kind: 'limit', retryable: false, message: 'The request body is too large' },
   KTS_ERR_AUTH_BACKEND: { kind: 'unavailable', retryable: true, message: 'The identity service could not be reached' },
+  // clients (karbor-ts/clients)
+  KTS_ERR_UPSTREAM_UNAVAILABLE: { kind: 'unavailable', retryable: true, message: 'An OpenStack service could not be reached' },
+  // client (karbor-ts/client)
+  KTS_ERR_API_UNREACHABLE: { kind: 'unavailable', retryable: true, message: 'The Karbor API could not be reached' },
+  KTS_ERR_API_RESPONSE_INVALID: { kind: 'unavailable', retryable: false, message: 'The answer is not a Karbor API answer' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code in the registry. */
