@@ -13,6 +13,7 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',
+    'plugins/glance-image/index': 'src/plugins/glance-image/index.ts',
     'bank/drivers/swift': 'src/bank/drivers/swift.ts',
     'bank/drivers/s3': 'src/bank/drivers/s3.ts',
   },
