@@ -10,6 +10,8 @@ export default defineConfig({
     'protection/index': 'src/protection/index.ts',
     'http/index': 'src/http/index.ts',
     'clients/index': 'src/clients/index.ts',
+    'client/index': 'src/client/index.ts',
+    'cli/main': 'src/cli/main.ts',
     'testing/index': 'src/testing/index.ts',
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',

@@ -1,9 +1,12 @@
 /**
  * The OpenAPI 3.1 document of the API, generated from the route table: every path, method,
- * parameter, request schema (the same objects ajv validates with) and the fault envelope.
+ * parameter, request schema (the same objects ajv validates with), response schema (the same
+ * objects the views are typed from, `response-schemas.ts`) and the fault envelope.
  *
  * @module
  */
+import type { JsonSchema } from '../core/index.js';
+import { VIEWS_BY_KEY, listBody, singleBody } from './response-schemas.js';
 import type { ApiRoute } from './route.js';
 
 const FAULT = {
@@ -33,6 +36,18 @@ const ERRORS: Readonly<Record<string, string>> = {
   '503': 'A back-end (bank, plugin, identity service) failed; retry later.',
 };
 
+/**
+ * The schema of a route's success body: its own `response`, else the wrapper of the view behind
+ * its `responseKey`; `undefined` for a route that answers no body.
+ */
+export function responseSchemaOf(route: ApiRoute): JsonSchema | undefined {
+  if (route.response) return route.response;
+  if (!route.responseKey) return undefined;
+  const entry = VIEWS_BY_KEY[route.responseKey];
+  if (!entry) return { type: 'object', required: [route.responseKey], properties: { [route.responseKey]: {} } };
+  return entry.list ? listBody(route.responseKey, entry.view) : singleBody(route.responseKey, entry.view);
+}
+
 /** Builds the document for `routes`. */
 export function buildOpenApi(routes: readonly ApiRoute[]): Readonly<Record<string, unknown>> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -46,6 +61,7 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Readonly<Record<strin
     }));
     const queryParameters = (route.query ?? []).map((parameter) => ({ name: parameter.name, in: 'query', required: false, description: parameter.description, schema: { type: 'string' } }));
     const status = String(route.status ?? 200);
+    const response = responseSchemaOf(route);
     paths[path] ??= {};
     paths[path]![route.method.toLowerCase()] = {
       operationId: route.action.replace(/[^A-Za-z0-9]+/g, '_') + `_${route.method.toLowerCase()}`,
@@ -55,11 +71,8 @@ export function buildOpenApi(routes: readonly ApiRoute[]): Readonly<Record<strin
       parameters: [...pathParameters, ...queryParameters],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
       responses: {
-        [status]: route.responseKey
-          ? {
-              description: `The \`${route.responseKey}\` wrapper.`,
-              content: { 'application/json': { schema: { type: 'object', required: [route.responseKey], properties: { [route.responseKey]: {} } } } },
-            }
+        [status]: response
+          ? { description: `The \`${route.responseKey ?? 'response'}\` wrapper.`, content: { 'application/json': { schema: response } } }
           : { description: 'No content.' },
         ...Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, { $ref: `#/components/responses/fault${code}`, description }])),
       },

@@ -68,6 +68,12 @@ export interface ApiRoute {
   readonly status?: number;
   /** The key wrapping the response (`plan`, `plans`…), for the documentation; none for an empty body. */
   readonly responseKey?: string;
+  /**
+   * The response body's schema, for the documentation, when the response key alone does not
+   * say it (several body forms, or a key shared by different shapes); otherwise it is the
+   * wrapper of the view behind `responseKey` (`response-schemas.ts`).
+   */
+  readonly response?: JsonSchema;
   /** Handles a request that passed authentication, policy and body validation. */
   handle(call: ApiCall): Promise<ApiReply>;
 }

@@ -5,21 +5,39 @@
  * timestamps). Every view of a kind has the same keys, absent values as `null`: the `karbor`
  * client's tables need identical rows.
  *
+ * Each view returns the `FromSchema` type of its response schema (`response-schemas.ts`), so a
+ * view cannot answer a key or a value type its published schema does not describe.
+ *
  * @module
  */
 import type { Checkpoint, FailureSnapshot, Resource } from '../core/index.js';
-import type { Provider } from '../protection/index.js';
+import type { ProtectableInstance, Provider, ServiceInfo } from '../protection/index.js';
 import type { CopyRecord, OperationLogRecord, PlanRecord, Progress, RestoreRecord, RunRecord, VerificationRecord } from '../store/index.js';
-
-type View = Record<string, unknown>;
+import type {
+  CheckpointView,
+  CopyView,
+  OperationLogView,
+  PlanView,
+  ProgressView,
+  ProtectableInstanceView,
+  ProtectableTypeView,
+  ProviderView,
+  QuotaDetailView,
+  QuotaLimitsView,
+  QuotaView,
+  ResourceView,
+  RestoreView,
+  ServiceView,
+  VerificationView,
+} from './response-schemas.js';
 
 /** A resource: `{id, type, name, extra_info}`. */
-export function resourceView(resource: Resource): View {
+export function resourceView(resource: Resource): ResourceView {
   return { id: resource.id, type: resource.type, name: resource.name ?? null, extra_info: resource.extraInfo ?? null };
 }
 
 /** A provider, with its extended-info schemas and copy destinations. */
-export function providerView(provider: Provider): View {
+export function providerView(provider: Provider): ProviderView {
   const schemas = provider.extendedInfoSchema();
   return {
     id: provider.id,
@@ -31,14 +49,14 @@ export function providerView(provider: Provider): View {
       saved_info_schema: schemas.savedInfoSchema,
       verify_schema: schemas.verifySchema,
       copy_schema: schemas.copySchema,
-      verification_levels: schemas.verificationLevels,
+      verification_levels: Object.fromEntries(Object.entries(schemas.verificationLevels).map(([type, levels]) => [type, [...levels]])),
     },
     destinations: provider.destinationNames(),
   };
 }
 
 /** A plan. */
-export function planView(plan: PlanRecord): View {
+export function planView(plan: PlanRecord): PlanView {
   return {
     id: plan.id,
     name: plan.name,
@@ -76,7 +94,7 @@ export function resourceGraphString(checkpoint: Checkpoint): string | null {
 }
 
 /** A checkpoint; `bank` names the bank it was read from. */
-export function checkpointView(checkpoint: Checkpoint, bank = 'main'): View {
+export function checkpointView(checkpoint: Checkpoint, bank = 'main'): CheckpointView {
   const resources = Object.entries(checkpoint.resources);
   return {
     id: checkpoint.id,
@@ -106,7 +124,7 @@ export function checkpointView(checkpoint: Checkpoint, bank = 'main'): View {
 }
 
 /** A restore (never its credentials). */
-export function restoreView(restore: RestoreRecord): View {
+export function restoreView(restore: RestoreRecord): RestoreView {
   return {
     id: restore.id,
     project_id: restore.projectId,
@@ -121,7 +139,7 @@ export function restoreView(restore: RestoreRecord): View {
 }
 
 /** A verification, with the seed's `resource_status`/`resource_reason` and Karbor's `resources_*`. */
-export function verificationView(verification: VerificationRecord): View {
+export function verificationView(verification: VerificationRecord): VerificationView {
   return {
     id: verification.id,
     project_id: verification.projectId,
@@ -138,7 +156,7 @@ export function verificationView(verification: VerificationRecord): View {
 }
 
 /** A copy, with its source → copy checkpoint pairs (also in Karbor's `checkpoint_id` form). */
-export function copyView(copy: CopyRecord): View {
+export function copyView(copy: CopyRecord): CopyView {
   return {
     id: copy.id,
     project_id: copy.projectId,
@@ -159,7 +177,7 @@ export function copyView(copy: CopyRecord): View {
 }
 
 /** An operation log. */
-export function operationLogView(log: OperationLogRecord): View {
+export function operationLogView(log: OperationLogRecord): OperationLogView {
   return {
     id: log.id,
     project_id: log.projectId,
@@ -181,7 +199,7 @@ export function operationLogView(log: OperationLogRecord): View {
 }
 
 /** Progress: resources and bytes done and in all, and a percentage. */
-export function progressView(progress: Progress): View {
+export function progressView(progress: Progress): ProgressView {
   const percent = progress.bytesTotal > 0
     ? (100 * progress.bytesDone) / progress.bytesTotal
     : progress.resourcesTotal > 0 ? (100 * progress.resourcesDone) / progress.resourcesTotal : 0;
@@ -194,7 +212,7 @@ export function progressView(progress: Progress): View {
   };
 }
 
-function runFields(record: RunRecord): View {
+function runFields(record: RunRecord): Pick<RestoreView, 'resources_status' | 'resources_reason' | 'progress' | 'error' | 'created_at' | 'updated_at'> {
   return {
     resources_status: record.resourcesStatus,
     resources_reason: record.resourcesReason,
@@ -207,4 +225,46 @@ function runFields(record: RunRecord): View {
 
 function reasonOf(failure: FailureSnapshot | undefined): string | null {
   return failure ? `${failure.message} (${failure.code})` : null;
+}
+
+/** A protectable type and the types that can depend on it. */
+export function protectableTypeView(type: { readonly name: string; readonly dependentTypes: readonly string[] }): ProtectableTypeView {
+  return { name: type.name, dependent_types: [...type.dependentTypes] };
+}
+
+/** A protectable instance with its dependent resources. */
+export function protectableInstanceView(instance: ProtectableInstance): ProtectableInstanceView {
+  return { ...resourceView(instance), dependent_resources: instance.dependentResources.map(resourceView) };
+}
+
+/** Limits (`-1` is unlimited) as a quota or quota-class update answers them. */
+export function quotaLimitsView(limits: { readonly plans: number; readonly checkpoints: number }): QuotaLimitsView {
+  return { plans: limits.plans, checkpoints: limits.checkpoints };
+}
+
+/** A project's quotas or a quota class, with its id (the project id or the class name). */
+export function quotaView(id: string, limits: { readonly plans: number; readonly checkpoints: number }): QuotaView {
+  return { id, ...quotaLimitsView(limits) };
+}
+
+/** A project's quotas with their use. */
+export function quotaDetailView(
+  id: string,
+  detail: Readonly<Record<'plans' | 'checkpoints', { readonly limit: number; readonly inUse: number; readonly reserved: number }>>,
+): QuotaDetailView {
+  const usage = (entry: { readonly limit: number; readonly inUse: number; readonly reserved: number }) => ({ limit: entry.limit, in_use: entry.inUse, reserved: entry.reserved });
+  return { id, plans: usage(detail.plans), checkpoints: usage(detail.checkpoints) };
+}
+
+/** A protection-service node. */
+export function serviceView(service: ServiceInfo): ServiceView {
+  return {
+    id: service.id,
+    binary: service.binary,
+    host: service.host,
+    status: service.status,
+    state: service.state,
+    updated_at: service.updatedAt,
+    disabled_reason: service.disabledReason,
+  };
 }

@@ -2,6 +2,8 @@
  * Keeps the dependency direction of DESIGN.md true by scanning import specifiers:
  * core imports nothing of ours; flow and bank import only core; nothing in src imports
  * testing or http; plugins, http and testing use only the public API (http reads record types from the store's).
+ * The typed client reads http's schema modules for their types only (`import type`), so it
+ * ships none of the server; the CLI is built on the client.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve, sep } from 'node:path';
@@ -42,6 +44,8 @@ const allowed: Record<string, readonly string[]> = {
   clients: ['clients', 'core'],
   plugins: ['plugins', 'index', 'core', 'bank', 'flow', 'clients'],
   http: ['http', 'index', 'core', 'protection', 'store'],
+  client: ['client', 'core', 'clients', 'http'],
+  cli: ['cli', 'client', 'core'],
   // The plugin conformance suite runs plugins through the protection service, as a vendor's test would.
   testing: ['testing', 'index', 'core', 'bank', 'flow', 'store', 'protection'],
 };
@@ -65,6 +69,19 @@ describe('dependency direction (DESIGN.md)', () => {
       expect(offending).toEqual([]);
     });
   }
+
+  it('the client imports only types from http, and only its schema modules', () => {
+    const clientFiles = files.filter((file) => areaOf(file) === 'client');
+    expect(clientFiles.length).toBeGreaterThan(0);
+    for (const file of clientFiles) {
+      const text = readFileSync(file, 'utf8');
+      const fromHttp = [...text.matchAll(/(?:^|\n)\s*(import|export)(\s+type)?\s[^;]*?from\s+['"](\.\.\/http\/[^'"]+)['"]/g)];
+      for (const match of fromHttp) {
+        expect(match[2], `${relative(root, file)} imports ${match[3]} as values`).toBeDefined();
+        expect(['../http/schemas.js', '../http/response-schemas.js']).toContain(match[3]);
+      }
+    }
+  });
 
   it('imports tsyringe and reflect-metadata only in the composition root', () => {
     const users = files.filter((file) => /from\s+['"](tsyringe|reflect-metadata)['"]|import\s+['"]reflect-metadata['"]/.test(readFileSync(file, 'utf8')));

@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../core/index.js';
 import { parseListQuery } from '../listing.js';
+import { COPY_CREATED } from '../response-schemas.js';
 import { defineRoutes, type ApiCall } from '../route.js';
 import { CANCEL_ACTION, CHECKPOINT_COPY, CHECKPOINT_CREATE, CHECKPOINT_RESET_STATE } from '../schemas.js';
 import { checkpointView, copyView } from '../views.js';
@@ -86,6 +87,7 @@ export const CHECKPOINT_ROUTES = defineRoutes([
     body: CHECKPOINT_COPY,
     status: 202,
     responseKey: 'copy',
+    response: COPY_CREATED,
     async handle(call) {
       const { copy } = call.body as { copy: WireCopy | WireCopy[] };
       const providerId = call.params['provider_id']!;
@@ -127,6 +129,7 @@ export const CHECKPOINT_ROUTES = defineRoutes([
     summary: 'Delete an available or failed checkpoint and its backup data; answers at once (202) while the delete runs.',
     query: [{ name: 'bank', description: 'The bank holding the checkpoint: `main` or a copy destination.' }],
     status: 202,
+    responseKey: 'checkpoint',
     async handle(call) {
       const bank = call.query.get('bank') || undefined;
       const checkpoint = await call.service.checkpoints.delete(call.context, call.params['provider_id']!, call.params['checkpoint_id']!, bank);

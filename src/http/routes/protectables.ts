@@ -6,19 +6,15 @@
  * @module
  */
 import { ValidationError } from '../../core/index.js';
-import type { ProtectableInstance } from '../../protection/index.js';
 import { parseListQuery } from '../listing.js';
 import { parsePythonLiteral } from '../python-literal.js';
+import { PROTECTABLE_TYPE_BODY, PROTECTABLE_TYPES_BODY } from '../response-schemas.js';
 import { defineRoutes, type ApiCall } from '../route.js';
-import { resourceView } from '../views.js';
+import { protectableInstanceView, protectableTypeView } from '../views.js';
 import { listReply } from './common.js';
 
 const SHAPE = { sortKeys: { id: 'id' }, filters: {}, extra: ['parameters', 'type'] } as const;
 const PARAMETERS = { name: 'parameters', description: 'Discovery parameters: a JSON object or the Python dict repr the karbor client sends.' };
-
-function instanceView(instance: ProtectableInstance): Record<string, unknown> {
-  return { ...resourceView(instance), dependent_resources: instance.dependentResources.map(resourceView) };
-}
 
 function parametersOf(call: ApiCall): { parameters?: Record<string, unknown> } {
   const text = call.query.get('parameters');
@@ -39,6 +35,7 @@ export const PROTECTABLE_ROUTES = defineRoutes([
     tag: 'protectables',
     summary: 'List the protectable resource types (a list of strings under the singular key, as Karbor answers).',
     responseKey: 'protectable_type',
+    response: PROTECTABLE_TYPES_BODY,
     async handle(call) {
       return { body: { protectable_type: call.service.protectables.types(call.context) } };
     },
@@ -50,9 +47,10 @@ export const PROTECTABLE_ROUTES = defineRoutes([
     tag: 'protectables',
     summary: 'Show a protectable type and the types that can depend on it.',
     responseKey: 'protectable_type',
+    response: PROTECTABLE_TYPE_BODY,
     async handle(call) {
       const type = call.service.protectables.type(call.context, call.params['protectable_type']!);
-      return { body: { protectable_type: { name: type.name, dependent_types: type.dependentTypes } } };
+      return { body: { protectable_type: protectableTypeView(type) } };
     },
   },
   {
@@ -78,7 +76,7 @@ export const PROTECTABLE_ROUTES = defineRoutes([
         ...(list.marker ? { marker: list.marker } : {}),
         ...parametersOf(call),
       });
-      return listReply(call, 'instances', page.items, instanceView, page.nextMarker);
+      return listReply(call, 'instances', page.items, protectableInstanceView, page.nextMarker);
     },
   },
   {
@@ -91,7 +89,7 @@ export const PROTECTABLE_ROUTES = defineRoutes([
     responseKey: 'instance',
     async handle(call) {
       const instance = await call.service.protectables.instance(call.context, call.params['protectable_type']!, call.params['instance_id']!, parametersOf(call));
-      return { body: { instance: instanceView(instance) } };
+      return { body: { instance: protectableInstanceView(instance) } };
     },
   },
 ]);

@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { QUOTA_DETAIL_VIEW, quotaUpdatedBody, singleBody } from '../response-schemas.js';
 import { defineRoutes } from '../route.js';
 import { QUOTA_CLASS_UPDATE, QUOTA_UPDATE } from '../schemas.js';
+import { quotaDetailView, quotaLimitsView, quotaView } from '../views.js';
 
 const TARGET = 'target_project_id';
 type Limits = { readonly plans?: number; readonly checkpoints?: number };
@@ -21,7 +23,7 @@ export const QUOTA_ROUTES = defineRoutes([
     responseKey: 'quota',
     async handle(call) {
       const project = call.params[TARGET]!;
-      return { body: { quota: { id: project, ...(await call.service.quotas.get(call.context, project)) } } };
+      return { body: { quota: quotaView(project, await call.service.quotas.get(call.context, project)) } };
     },
   },
   {
@@ -31,11 +33,10 @@ export const QUOTA_ROUTES = defineRoutes([
     tag: 'quotas',
     summary: 'Show a project\'s quotas with what is in use.',
     responseKey: 'quota',
+    response: singleBody('quota', QUOTA_DETAIL_VIEW),
     async handle(call) {
       const project = call.params[TARGET]!;
-      const detail = await call.service.quotas.detail(call.context, project);
-      const usage = (entry: { limit: number; inUse: number; reserved: number }) => ({ limit: entry.limit, in_use: entry.inUse, reserved: entry.reserved });
-      return { body: { quota: { id: project, plans: usage(detail.plans), checkpoints: usage(detail.checkpoints) } } };
+      return { body: { quota: quotaDetailView(project, await call.service.quotas.detail(call.context, project)) } };
     },
   },
   {
@@ -46,7 +47,7 @@ export const QUOTA_ROUTES = defineRoutes([
     summary: 'Show the default quotas (the `default` class over the built-in defaults).',
     responseKey: 'quota',
     async handle(call) {
-      return { body: { quota: { id: call.params[TARGET]!, ...(await call.service.quotas.defaults(call.context)) } } };
+      return { body: { quota: quotaView(call.params[TARGET]!, await call.service.quotas.defaults(call.context)) } };
     },
   },
   {
@@ -57,9 +58,10 @@ export const QUOTA_ROUTES = defineRoutes([
     summary: 'Set a project\'s quotas (integers, -1 for unlimited).',
     body: QUOTA_UPDATE,
     responseKey: 'quota',
+    response: quotaUpdatedBody('quota'),
     async handle(call) {
       const { quota } = call.body as { quota: Limits };
-      return { body: { quota: await call.service.quotas.update(call.context, call.params[TARGET]!, quota) } };
+      return { body: { quota: quotaLimitsView(await call.service.quotas.update(call.context, call.params[TARGET]!, quota)) } };
     },
   },
   {
@@ -83,7 +85,7 @@ export const QUOTA_ROUTES = defineRoutes([
     responseKey: 'quota_class',
     async handle(call) {
       const name = call.params['class_name']!;
-      return { body: { quota_class: { id: name, ...(await call.service.quotas.getClass(call.context, name)) } } };
+      return { body: { quota_class: quotaView(name, await call.service.quotas.getClass(call.context, name)) } };
     },
   },
   {
@@ -94,9 +96,10 @@ export const QUOTA_ROUTES = defineRoutes([
     summary: 'Set a quota class\'s limits.',
     body: QUOTA_CLASS_UPDATE,
     responseKey: 'quota_class',
+    response: quotaUpdatedBody('quota_class'),
     async handle(call) {
       const { quota_class: limits } = call.body as { quota_class: Limits };
-      return { body: { quota_class: await call.service.quotas.updateClass(call.context, call.params['class_name']!, limits) } };
+      return { body: { quota_class: quotaLimitsView(await call.service.quotas.updateClass(call.context, call.params['class_name']!, limits)) } };
     },
   },
 ]);

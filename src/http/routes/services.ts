@@ -5,21 +5,9 @@
  * @module
  */
 import { ValidationError } from '../../core/index.js';
-import type { ServiceInfo } from '../../protection/index.js';
 import { defineRoutes } from '../route.js';
 import { SERVICE_UPDATE } from '../schemas.js';
-
-function serviceView(service: ServiceInfo): Record<string, unknown> {
-  return {
-    id: service.id,
-    binary: service.binary,
-    host: service.host,
-    status: service.status,
-    state: service.state,
-    updated_at: service.updatedAt,
-    disabled_reason: service.disabledReason,
-  };
-}
+import { serviceView } from '../views.js';
 
 /** The service routes. */
 export const SERVICE_ROUTES = defineRoutes([

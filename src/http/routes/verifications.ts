@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { VERIFICATION_CREATED } from '../response-schemas.js';
 import { defineRoutes } from '../route.js';
 import { VERIFICATION_CREATE } from '../schemas.js';
 import { verificationView } from '../views.js';
@@ -29,6 +30,7 @@ export const VERIFICATION_ROUTES = defineRoutes([
     body: VERIFICATION_CREATE,
     status: 202,
     responseKey: 'verification',
+    response: VERIFICATION_CREATED,
     async handle(call) {
       const { verification } = call.body as { verification: WireVerification | WireVerification[] };
       const items = Array.isArray(verification) ? verification : [verification];
