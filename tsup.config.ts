@@ -16,6 +16,7 @@ export default defineConfig({
     'plugins/local-directory/index': 'src/plugins/local-directory/index.ts',
     'plugins/bank-copy/index': 'src/plugins/bank-copy/index.ts',
     'plugins/glance-image/index': 'src/plugins/glance-image/index.ts',
+    'plugins/cinder-volume/index': 'src/plugins/cinder-volume/index.ts',
     'bank/drivers/swift': 'src/bank/drivers/swift.ts',
     'bank/drivers/s3': 'src/bank/drivers/s3.ts',
   },
