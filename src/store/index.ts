@@ -3,7 +3,7 @@
  * operation logs, quotas and service nodes, with atomic updates, scoped listing (filters, marker paging, sort) and
  * liveness leases. Two implementations pass one conformance suite (`testRecordStore`):
  * {@link createMemoryStore} (nothing survives the process) and {@link createSqliteStore} (the
- * embedded durable default: better-sqlite3 through Kysely, WAL mode, migrations in code).
+ * embedded durable default: better-sqlite3 with cached prepared statements, WAL mode, Kysely migrations in code).
  *
  * @module
  */

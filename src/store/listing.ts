@@ -111,6 +111,7 @@ function normaliseFilters(spec: CollectionSpec, filters: ListQuery['filters']): 
 
 /** Compares text by code point, which is UTF-8 byte order (SQLite's `BINARY` collation). */
 export function compareText(a: string, b: string): number {
+  if (a === b) return 0;
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i += 1) {
     let x = a.charCodeAt(i);
@@ -152,7 +153,7 @@ export function matchesQuery(record: StoredRecord, query: NormalisedQuery): bool
 }
 
 /** Whether a marker record is visible to the query (it exists and is in the project scope). */
-export function markerVisible(marker: StoredRecord | undefined, query: NormalisedQuery): marker is StoredRecord {
+export function markerVisible<M extends { readonly projectId: string }>(marker: M | undefined, query: NormalisedQuery): marker is M {
   return marker !== undefined && (query.projectId === undefined || marker.projectId === query.projectId);
 }
 

@@ -1,9 +1,14 @@
 /**
  * The in-memory store: for tests, examples and single-process services that need no durability.
- * Records are deep-copied (through JSON) on the way in and out, so no caller can change stored
- * state by mutating an object it passed or got back. `update` runs its read, change and write
- * without yielding to the event loop, so concurrent updates of one record are serialised and
- * none is lost.
+ * Records are deep-copied on the way in (through JSON, which also validates them) and out (a
+ * structural copy of the stored JSON data, several times cheaper), so no caller can change
+ * stored state by mutating an object it passed or got back. `update` runs its read, change and
+ * write without yielding to the event loop, so concurrent updates of one record are serialised
+ * and none is lost.
+ *
+ * Listing never copies or sorts the whole collection: each collection keeps its records sorted
+ * on every sort key a listing has used (see `memory-order.ts`), so a page costs a binary search,
+ * a walk as far as the page needs, and copies of the records on the page only.
  *
  * @module
  */
@@ -11,9 +16,10 @@ import { COLLECTIONS, type CollectionSpec } from './collections.js';
 import { duplicateId, leaseHeld, leaseLost, recordNotFound, storeClosed } from './errors.js';
 import { clockOption, isoNow, type Clock } from './internal/clock.js';
 import { checkLeaseArgs, expiryOf, isLive } from './leases.js';
-import { compareRecords, markerVisible, matchesQuery, normaliseQuery, toPage, unknownMarker } from './listing.js';
+import { markerVisible, normaliseQuery, toPage, unknownMarker } from './listing.js';
+import { SortedOrder } from './memory-order.js';
 import type { LeaseTable, ListQuery, ListResult, RecordCollection, Store, StoredRecord, StoreLease } from './store.js';
-import { cloneJson, prepareChange, prepareRecord, type JsonRecord } from './validate.js';
+import { copyJson, prepareChange, prepareRecord, type JsonRecord } from './validate.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -32,7 +38,10 @@ interface Context {
 class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
   readonly #spec: CollectionSpec;
   readonly #context: Context;
+  /** The stored records: validated JSON data, never handed out (callers get copies). */
   readonly #records = new Map<string, JsonRecord>();
+  /** The sorted orders built so far, by sort key; every write keeps them current. */
+  readonly #orders = new Map<string, SortedOrder>();
 
   constructor(spec: CollectionSpec, context: Context) {
     this.#spec = spec;
@@ -52,13 +61,14 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
     const prepared = prepareRecord(this.#spec, record);
     if (this.#records.has(prepared.id)) throw duplicateId(this.#spec.name, prepared.id);
     this.#records.set(prepared.id, prepared);
-    return cloneJson(prepared) as unknown as T;
+    for (const order of this.#orders.values()) order.add(prepared);
+    return copyJson(prepared) as unknown as T;
   }
 
   async get(id: string): Promise<T | undefined> {
     this.#context.guard();
     const record = this.#records.get(id);
-    return record === undefined ? undefined : (cloneJson(record) as unknown as T);
+    return record === undefined ? undefined : (copyJson(record) as unknown as T);
   }
 
   async update(id: string, change: (current: T) => T): Promise<T> {
@@ -66,10 +76,13 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
     // No await from here to the write: the read-modify-write is atomic on the event loop.
     const current = this.#records.get(id);
     if (current === undefined) throw recordNotFound(this.#spec.name, id);
-    const proposed = change(cloneJson(current) as unknown as T);
+    const proposed = change(copyJson(current) as unknown as T);
     const next = prepareChange(this.#spec, current, proposed, isoNow(this.#context.clock));
     this.#records.set(id, next);
-    return cloneJson(next) as unknown as T;
+    for (const [key, order] of this.#orders) {
+      if (!order.replace(current, next)) this.#orders.delete(key);
+    }
+    return copyJson(next) as unknown as T;
   }
 
   async list(query?: ListQuery): Promise<ListResult<T>> {
@@ -80,17 +93,28 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
       marker = this.#records.get(q.marker);
       if (!markerVisible(marker, q)) throw unknownMarker(this.#spec.name, q.marker);
     }
-    const order = (a: StoredRecord, b: StoredRecord): number => compareRecords(a, b, q.sortKey, q.sortDir);
-    const rows = [...this.#records.values()]
-      .filter((record) => matchesQuery(record, q) && (marker === undefined || order(record, marker) > 0))
-      .sort(order);
-    const page = toPage(q.limit === undefined ? rows : rows.slice(0, q.limit + 1), q.limit);
-    return { ...page, items: page.items.map((record) => cloneJson(record) as unknown as T) };
+    if (q.filters.some((filter) => filter.values.length === 0)) return { items: [] };
+    const rows = this.#order(q.sortKey).page(q, marker);
+    const page = toPage(rows, q.limit);
+    return { ...page, items: page.items.map((record) => copyJson(record) as unknown as T) };
   }
 
   async delete(id: string): Promise<boolean> {
     this.#context.guard();
-    return this.#records.delete(id);
+    const record = this.#records.get(id);
+    if (record === undefined) return false;
+    this.#records.delete(id);
+    for (const [key, order] of this.#orders) {
+      if (!order.remove(record)) this.#orders.delete(key);
+    }
+    return true;
+  }
+
+  /** The records sorted on `key`, built on first use. */
+  #order(key: string): SortedOrder {
+    let order = this.#orders.get(key);
+    if (order === undefined) this.#orders.set(key, (order = new SortedOrder(key, this.#records.values())));
+    return order;
   }
 }
 

@@ -1,32 +1,69 @@
 /**
  * One record collection on SQLite, written once for every table through the column mapping.
- * Listing runs in SQL with keyset paging (`(sortKey, id)` after the marker's values), so a page
- * costs an index range scan, not an offset. `update` runs `BEGIN IMMEDIATE`, reads, calls the
- * change function, writes and commits on the store's one connection: Kysely's driver serialises
- * the connection within the store, the file's write lock serialises stores of one process, and
- * SQLite's write lock (with the busy timeout) serialises processes.
+ * Every call runs prepared statements (kept per store, see `internal/sqlite-context.ts`) on the
+ * store's connection, synchronously, and reads rows as arrays decoded straight into records.
+ *
+ * Listing runs in SQL with keyset paging: the page continues after the marker through a row-value
+ * comparison, `(sortKey, id) < (?, ?)`, which SQLite turns into an index range — on
+ * `(project_id, created_at, id)` or `(created_at, id)` for the default order, with no sort step
+ * — so a page costs a range scan of the page's rows, not an offset or a count. (Sorting on a field
+ * without an index sorts the matching rows instead.)
+ *
+ * `update` runs `BEGIN IMMEDIATE`, reads, calls the change function, writes and commits in one
+ * synchronous call, so no other call of this process can come in between; the file's write lock
+ * serialises it with the other writes of this process (several stores on one file included) and
+ * SQLite's write lock (with the busy timeout) with other processes.
  *
  * @module
  */
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type Database from 'better-sqlite3';
 import { isAlwaysPresent } from './collections.js';
 import { duplicateId, recordNotFound } from './errors.js';
 import { isoNow } from './internal/clock.js';
 import { callerCode, type SqliteContext } from './internal/sqlite-context.js';
-import { markerVisible, normaliseQuery, sortValue, toPage, unknownMarker } from './listing.js';
-import { columnOf, fromRow, toRow, type SqlDatabase, type SqlRow, type TableSpec } from './sqlite-columns.js';
+import { markerVisible, normaliseQuery, toPage, unknownMarker, type NormalisedQuery } from './listing.js';
+import { columnNames, columnOf, fromValues, toValues, type SqlValue, type TableSpec } from './sqlite-columns.js';
 import type { ListQuery, ListResult, RecordCollection, StoredRecord } from './store.js';
-import { prepareChange, prepareRecord, type JsonRecord } from './validate.js';
+import { copyJson, prepareChange, prepareRecord } from './validate.js';
+
+/** An SQL identifier, quoted. */
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** The fixed SQL of one table. */
+interface TableSql {
+  readonly get: string;
+  readonly insert: string;
+  readonly update: string;
+  readonly delete: string;
+  /** `select <columns> from <table>`, for listings. */
+  readonly select: string;
+}
+
+function tableSql(table: TableSpec): TableSql {
+  const name = quote(table.table);
+  const columns = columnNames(table).map(quote);
+  const select = `select ${columns.join(', ')} from ${name}`;
+  return {
+    get: `${select} where "id" = ?`,
+    insert: `insert into ${name} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("id") do nothing`,
+    update: `update ${name} set ${columns.map((column) => `${column} = ?`).join(', ')} where "id" = ?`,
+    delete: `delete from ${name} where "id" = ?`,
+    select,
+  };
+}
 
 /** A {@link RecordCollection} over one SQLite table. */
 export class SqliteCollection<T extends StoredRecord> implements RecordCollection<T> {
   readonly #table: TableSpec;
   readonly #context: SqliteContext;
+  readonly #sql: TableSql;
+  #updateTransaction: Database.Transaction<(id: string, change: (current: T) => T) => T> | undefined;
 
   /** Serves `table` through `context`. */
   constructor(table: TableSpec, context: SqliteContext) {
     this.#table = table;
     this.#context = context;
+    this.#sql = tableSql(table);
   }
 
   /** The collection's name. */
@@ -42,81 +79,53 @@ export class SqliteCollection<T extends StoredRecord> implements RecordCollectio
   /** Inserts a new record; `KTS_ERR_CONFLICT` if the id exists. */
   async insert(record: T): Promise<T> {
     const prepared = prepareRecord(this.#table.collection, record);
-    return this.#context.write('insert', async () => {
-      const row = toRow(this.#table, prepared);
-      const result = await this.#context.db
-        .insertInto(this.#table.table)
-        .values(row)
-        .onConflict((conflict) => conflict.column('id').doNothing())
-        .executeTakeFirst();
-      if (result.numInsertedOrUpdatedRows === 0n) throw duplicateId(this.name, prepared.id);
-      return this.#record(row);
+    return this.#context.write('insert', () => {
+      const values = toValues(this.#table, prepared);
+      const { changes } = this.#context.statement(this.#sql.insert).run(values);
+      if (changes === 0) throw duplicateId(this.name, prepared.id);
+      return this.#record(values);
     });
   }
 
   /** The record with `id`, or `undefined`. */
   async get(id: string): Promise<T | undefined> {
-    return this.#context.run('get', async () => {
-      const row = await this.#select(this.#context.db, id);
-      return row === undefined ? undefined : this.#record(row);
+    return this.#context.read('get', () => {
+      const values = this.#context.statement(this.#sql.get, true).get(id) as SqlValue[] | undefined;
+      return values === undefined ? undefined : this.#record(values);
     });
   }
 
   /** Atomically replaces the record with `change(current)`. */
   async update(id: string, change: (current: T) => T): Promise<T> {
-    return this.#context.write('update', () =>
-      this.#context.db.connection().execute(async (db) => {
-        await sql`begin immediate`.execute(db);
-        try {
-          const row = await this.#select(db, id);
-          if (row === undefined) throw recordNotFound(this.name, id);
-          const current = fromRow(this.#table, row);
-          const proposed = callerCode(() => change(fromRow(this.#table, row) as unknown as T));
-          const next = toRow(this.#table, prepareChange(this.#table.collection, current, proposed, isoNow(this.#context.clock)));
-          await db.updateTable(this.#table.table).set(next).where('id', '=', id).execute();
-          await sql`commit`.execute(db);
-          return this.#record(next);
-        } catch (error) {
-          await sql`rollback`.execute(db).catch(() => undefined);
-          throw error;
-        }
-      }),
-    );
+    return this.#context.write('update', () => {
+      this.#updateTransaction ??= this.#context.database.transaction((target: string, changeOf: (current: T) => T): T => {
+        const row = this.#context.statement(this.#sql.get, true).get(target) as SqlValue[] | undefined;
+        if (row === undefined) throw recordNotFound(this.name, target);
+        const current = fromValues(this.#table, row);
+        const proposed = callerCode(() => changeOf(copyJson(current) as unknown as T));
+        const next = toValues(this.#table, prepareChange(this.#table.collection, current, proposed, isoNow(this.#context.clock)));
+        this.#context.statement(this.#sql.update).run([...next, target]);
+        return this.#record(next);
+      });
+      return this.#updateTransaction.immediate(id, change);
+    });
   }
 
   /** Lists records (see `listing.ts` for the semantics). */
   async list(query?: ListQuery): Promise<ListResult<T>> {
-    const q = normaliseQuery(this.#table.collection, query);
-    return this.#context.run('list', async () => {
-      const { db } = this.#context;
-      let marker: JsonRecord | undefined;
+    return this.#context.read('list', () => {
+      const q = normaliseQuery(this.#table.collection, query);
+      const sortBy = this.#sortExpression(q.sortKey);
+      let marker: SqlValue[] | undefined;
       if (q.marker !== undefined) {
-        const row = await this.#select(db, q.marker);
-        marker = row === undefined ? undefined : fromRow(this.#table, row);
-        if (!markerVisible(marker, q)) throw unknownMarker(this.name, q.marker);
+        marker = this.#context.statement(`select "project_id", ${sortBy} from ${quote(this.#table.table)} where "id" = ?`, true).get(q.marker) as
+          | SqlValue[]
+          | undefined;
+        if (!markerVisible(marker === undefined ? undefined : { projectId: String(marker[0]) }, q)) throw unknownMarker(this.name, q.marker);
       }
       if (q.filters.some((filter) => filter.values.length === 0)) return { items: [] };
-      const sortColumn = sql.ref<string>(columnOf(this.#table, q.sortKey));
-      const sortBy: Expression<string> = isAlwaysPresent(this.#table.collection, q.sortKey) ? sortColumn : sql<string>`coalesce(${sortColumn}, '')`;
-      let select = db.selectFrom(this.#table.table).selectAll();
-      if (q.projectId !== undefined) select = select.where('project_id', '=', q.projectId);
-      for (const { field, values } of q.filters) {
-        select = values.length === 1 ? select.where(columnOf(this.#table, field), '=', values[0]!) : select.where(columnOf(this.#table, field), 'in', values);
-      }
-      if (q.createdAfter !== undefined) select = select.where('created_at', '>=', q.createdAfter);
-      if (q.createdBefore !== undefined) select = select.where('created_at', '<', q.createdBefore);
-      if (!q.includeDeleted) select = select.where('deleted_at', 'is', null);
-      if (marker !== undefined) {
-        const after = q.sortDir === 'asc' ? '>' : '<';
-        const value = sortValue(marker, q.sortKey);
-        const markerId = marker.id;
-        select = select.where((eb): Expression<SqlBool> =>
-          eb.or([eb(sortBy, after, value), eb.and([eb(sortBy, '=', value), eb('id', after, markerId)])]),
-        );
-      }
-      select = select.orderBy(sortBy, q.sortDir).orderBy('id', q.sortDir);
-      if (q.limit !== undefined) select = select.limit(q.limit + 1);
-      const rows = await select.execute();
+      const { sql, parameters } = this.#listSql(q, sortBy, marker === undefined ? undefined : [marker[1]!, q.marker!]);
+      const rows = this.#context.statement(sql, true).all(parameters) as SqlValue[][];
       return toPage(
         rows.map((row) => this.#record(row)),
         q.limit,
@@ -126,17 +135,65 @@ export class SqliteCollection<T extends StoredRecord> implements RecordCollectio
 
   /** Hard-deletes a record; true when it existed. */
   async delete(id: string): Promise<boolean> {
-    return this.#context.write('delete', async () => {
-      const result = await this.#context.db.deleteFrom(this.#table.table).where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
-    });
+    return this.#context.write('delete', () => this.#context.statement(this.#sql.delete).run(id).changes > 0);
   }
 
-  #select(db: Kysely<SqlDatabase>, id: string): Promise<SqlRow | undefined> {
-    return db.selectFrom(this.#table.table).selectAll().where('id', '=', id).executeTakeFirst();
+  /** What a listing sorts on: the sort field's column, `''` when missing. */
+  #sortExpression(sortKey: string): string {
+    const column = quote(columnOf(this.#table, sortKey));
+    return isAlwaysPresent(this.#table.collection, sortKey) ? column : `coalesce(${column}, '')`;
   }
 
-  #record(row: SqlRow): T {
-    return fromRow(this.#table, row) as unknown as T;
+  /**
+   * The listing's SQL and parameters. The text depends only on the query's shape (which filters,
+   * how many values, which bounds, sort, marker, limit), so its prepared statement is reused.
+   */
+  #listSql(q: NormalisedQuery, sortBy: string, after: readonly [SqlValue, string] | undefined): { sql: string; parameters: SqlValue[] } {
+    const where: string[] = [];
+    const parameters: SqlValue[] = [];
+    if (q.projectId !== undefined) {
+      where.push('"project_id" = ?');
+      parameters.push(q.projectId);
+    }
+    for (const { field, values } of q.filters) {
+      const column = quote(columnOf(this.#table, field));
+      where.push(values.length === 1 ? `${column} = ?` : `${column} in (${values.map(() => '?').join(', ')})`);
+      parameters.push(...values);
+    }
+    if (q.createdAfter !== undefined) {
+      where.push('"created_at" >= ?');
+      parameters.push(q.createdAfter);
+    }
+    if (q.createdBefore !== undefined) {
+      where.push('"created_at" < ?');
+      parameters.push(q.createdBefore);
+    }
+    if (!q.includeDeleted) where.push('"deleted_at" is null');
+    const direction = q.sortDir === 'asc' ? 'asc' : 'desc';
+    const byId = q.sortKey === 'id';
+    if (after !== undefined) {
+      // A row-value comparison, which SQLite serves as an index range (an OR of the two
+      // conditions it would scan from the start of the order instead).
+      const operator = direction === 'asc' ? '>' : '<';
+      if (byId) {
+        where.push(`"id" ${operator} ?`);
+        parameters.push(after[1]);
+      } else {
+        where.push(`(${sortBy}, "id") ${operator} (?, ?)`);
+        parameters.push(after[0], after[1]);
+      }
+    }
+    let sql = this.#sql.select;
+    if (where.length > 0) sql += ` where ${where.join(' and ')}`;
+    sql += byId ? ` order by "id" ${direction}` : ` order by ${sortBy} ${direction}, "id" ${direction}`;
+    if (q.limit !== undefined) {
+      sql += ' limit ?';
+      parameters.push(q.limit + 1);
+    }
+    return { sql, parameters };
+  }
+
+  #record(values: readonly SqlValue[]): T {
+    return fromValues(this.#table, values) as unknown as T;
   }
 }

@@ -84,35 +84,52 @@ export function columnOf(table: TableSpec, field: string): string {
   return column.column;
 }
 
-/** The row holding a (validated) record. */
-export function toRow(table: TableSpec, record: JsonRecord): SqlRow {
-  const row: SqlRow = {};
+/**
+ * The columns of `table` as selected and inserted: every mapped column in declaration order,
+ * then {@link EXTRA_COLUMN}. {@link toValues} and {@link fromValues} use this order.
+ */
+export function columnNames(table: TableSpec): readonly string[] {
+  return [...table.columns.map((column) => column.column), EXTRA_COLUMN];
+}
+
+/** The column values holding a (validated) record, in {@link columnNames} order. */
+export function toValues(table: TableSpec, record: JsonRecord): SqlValue[] {
+  const columns = table.columns;
+  const values: SqlValue[] = new Array<SqlValue>(columns.length + 1);
   const extra: Record<string, unknown> = { ...record };
-  for (const { field, column, kind } of table.columns) {
+  for (let i = 0; i < columns.length; i += 1) {
+    const { field, kind } = columns[i]!;
     const value = record[field];
     if (kind === 'json') {
-      row[column] = value === undefined || value === null ? null : JSON.stringify(value);
+      values[i] = value === undefined || value === null ? null : JSON.stringify(value);
       delete extra[field];
     } else if (typeof value === 'string') {
-      row[column] = value;
+      values[i] = value;
       delete extra[field];
     } else {
       // Not text: keep it, exactly as it is, in `extra`.
-      row[column] = null;
+      values[i] = null;
     }
   }
-  row[EXTRA_COLUMN] = JSON.stringify(extra);
-  return row;
+  values[columns.length] = JSON.stringify(extra);
+  return values;
 }
 
-/** The record a row holds. */
-export function fromRow(table: TableSpec, row: SqlRow): JsonRecord {
-  const extraText = row[EXTRA_COLUMN];
-  const record: Record<string, unknown> = typeof extraText === 'string' ? (JSON.parse(extraText) as Record<string, unknown>) : {};
-  for (const { field, column, kind } of table.columns) {
-    const value = row[column];
+/** JSON text as a value; the empty object, the commonest, without a parse. */
+function parseJson(text: string): unknown {
+  return text === '{}' ? {} : JSON.parse(text);
+}
+
+/** The record held by column `values` read in {@link columnNames} order (a fresh object). */
+export function fromValues(table: TableSpec, values: readonly unknown[]): JsonRecord {
+  const columns = table.columns;
+  const extraText = values[columns.length];
+  const record = (typeof extraText === 'string' ? parseJson(extraText) : {}) as Record<string, unknown>;
+  for (let i = 0; i < columns.length; i += 1) {
+    const value = values[i];
     if (value === null || value === undefined) continue;
-    record[field] = kind === 'json' ? JSON.parse(String(value)) : value;
+    const column = columns[i]!;
+    record[column.field] = column.kind === 'json' ? parseJson(String(value)) : value;
   }
   return record as JsonRecord;
 }

@@ -1,8 +1,10 @@
 /**
- * The SQLite store: the embedded, durable default. better-sqlite3 through Kysely's
- * `SqliteDialect`, in WAL mode (readers never wait for the writer) with a busy timeout (writers
- * of other processes wait rather than fail), migrated to the latest schema when opened. One
- * table per collection (see `sqlite-schema.ts`); records and leases survive a restart.
+ * The SQLite store: the embedded, durable default. better-sqlite3, in WAL mode (readers never
+ * wait for the writer) with a busy timeout (writers of other processes wait rather than fail),
+ * migrated to the latest schema when opened (Kysely's `Migrator` over its `SqliteDialect`). One
+ * table per collection (see `sqlite-schema.ts`); records and leases survive a restart. Record
+ * calls run cached prepared statements on the connection directly (see `sqlite-collection.ts`);
+ * leases go through Kysely.
  *
  * Several processes may open one file. Within one process, prefer one store per file; several
  * work too (their writes take turns on an in-process lock per file).
@@ -141,7 +143,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     if (database.open) database.close();
     throw storeIo(`open of ${settings.path}`, error);
   }
-  const context = new SqliteContext(db, settings.clock, fileKey);
+  const context = new SqliteContext(db, database, settings.clock, fileKey);
   return {
     plans: new SqliteCollection(TABLES.plans, context),
     restores: new SqliteCollection(TABLES.restores, context),

@@ -64,7 +64,11 @@ export interface ListResult<T> {
   readonly nextMarker?: string;
 }
 
-/** A collection of one record kind. */
+/**
+ * A collection of one record kind. Every record it returns (from `insert`, `get`, `update` and
+ * `list`) is the caller's own deep copy, and it keeps its own copy of every record it is given:
+ * mutating either side never changes what is stored.
+ */
 export interface RecordCollection<T extends StoredRecord> {
   /** The collection's name (`plans`, `verifications`, …). */
   readonly name: string;

@@ -14,9 +14,46 @@ import type { StoredRecord } from './store.js';
 /** A record as a JSON object. */
 export type JsonRecord = StoredRecord & Record<string, unknown>;
 
-/** A deep copy of a JSON value (the one copy every store makes on the way in and out). */
+/**
+ * A deep copy through JSON text: what a store makes of a record on the way in (`undefined`
+ * members disappear, `Date`s become text, `toJSON` applies). For values that are already plain
+ * JSON data, {@link copyJson} gives the same result much faster.
+ */
 export function cloneJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/**
+ * A deep copy of plain JSON data — objects, arrays, strings, finite numbers, booleans and `null`,
+ * as {@link cloneJson} or `JSON.parse` produce them — equal to what {@link cloneJson} would give,
+ * at a fraction of its cost (no text in between). The copy a store hands out on every read.
+ */
+export function copyJson<T>(value: T): T {
+  return (typeof value === 'object' && value !== null ? copyNode(value) : value) as T;
+}
+
+function copyNode(value: object): unknown {
+  if (Array.isArray(value)) {
+    const length = value.length;
+    const copy: unknown[] = new Array(length);
+    for (let i = 0; i < length; i += 1) {
+      const item: unknown = value[i];
+      copy[i] = typeof item === 'object' && item !== null ? copyNode(item) : item;
+    }
+    return copy;
+  }
+  const source = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  const keys = Object.keys(source);
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    const item = source[key];
+    const itemCopy = typeof item === 'object' && item !== null ? copyNode(item) : item;
+    // JSON.parse makes `__proto__` an own member; plain assignment would set the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: itemCopy, enumerable: true, writable: true, configurable: true });
+    else copy[key] = itemCopy;
+  }
+  return copy;
 }
 
 /** The canonical ISO 8601 form of a timestamp, or a validation error naming `field`. */

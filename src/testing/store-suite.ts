@@ -23,6 +23,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../core/error-codes.js';
 import type { FailureSnapshot } from '../core/failure.js';
 import type {
+  CopyPair,
   CopyRecord,
   OperationLogRecord,
   PlanRecord,
@@ -210,6 +211,32 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
         (updated.progress as Mutable<VerificationRecord['progress']>).bytesDone = 99;
         expect(await store.verifications.get(input.id)).toStrictEqual({ ...original, updatedAt: updated.updatedAt });
       });
+      it('hands out a fresh deep copy on every read, nested arrays and objects included', async () => {
+        const record = await store.copies.insert(copy());
+        const first = (await store.copies.get(record.id))!;
+        const second = (await store.copies.get(record.id))!;
+        expect(first).not.toBe(second);
+        expect(first.checkpoints).not.toBe(second.checkpoints);
+        (first.checkpoints as CopyPair[]).push({ sourceCheckpointId: 'c3', status: 'wait_copying' });
+        (first.checkpoints[0] as Mutable<CopyPair>).status = 'error';
+        (first.progress as Mutable<CopyRecord['progress']>).bytesDone = 7;
+        const listed = (await store.copies.list()).items[0]!;
+        (listed.checkpoints as CopyPair[]).length = 0;
+        (listed.resourcesStatus as Record<string, string>)['X#1'] = 'success';
+        expect(await store.copies.get(record.id)).toStrictEqual(record);
+        expect((await store.copies.list()).items).toStrictEqual([record]);
+      });
+
+      it('keeps a `__proto__` member of a record as data', async () => {
+        const parameters = JSON.parse('{"__proto__": {"polluted": true}, "OS::Cinder::Volume": {}}') as Record<string, unknown>;
+        const record = await store.verifications.insert(verification({ parameters }));
+        const reads = [record, (await store.verifications.get(record.id))!, (await store.verifications.list()).items[0]!];
+        for (const read of reads) {
+          expect(Object.keys(read.parameters).sort()).toEqual(['OS::Cinder::Volume', '__proto__']);
+          expect(Object.getPrototypeOf(read.parameters)).toBe(Object.prototype);
+          expect((read.parameters as { polluted?: unknown }).polluted).toBeUndefined();
+        }
+      });
     });
 
     describe('update', () => {
@@ -370,6 +397,68 @@ export function testRecordStore(options: RecordStoreSuiteOptions): void {
         await expectCode(store.verifications.list({ projectId: 'project-a', marker: projectB[0]!.id }), 'KTS_ERR_VALIDATION');
         for (const limit of [0, -1, 1.5, Number.NaN, '5' as unknown as number]) {
           await expectCode(store.verifications.list({ limit }), 'KTS_ERR_VALIDATION');
+        }
+      });
+
+      it('keeps every order current through inserts, updates that move records, and deletes', async () => {
+        const sortKeys = ['createdAt', 'status', 'updatedAt', 'checkpointId', 'id'] as const;
+        // List first, so that a store keeping sorted orders has built them before the writes.
+        for (const sortKey of sortKeys) {
+          await list({ sortKey });
+          await list({ projectId: 'project-a', sortKey, limit: 5 });
+        }
+        const current = new Map<string, VerificationRecord>([...projectA, ...projectB, deleted].map((record) => [record.id, record]));
+        for (const [i, record] of projectA.entries()) {
+          if (i % 4 === 0) {
+            const moved = await store.verifications.update(record.id, (r) => ({ ...r, status: statuses[(i + 1) % 3]!, checkpointId: `checkpoint-${(i + 2) % 5}` }));
+            current.set(record.id, moved);
+          } else if (i % 4 === 1) {
+            current.set(record.id, await store.verifications.update(record.id, (r) => r)); // moves in updatedAt only
+          }
+        }
+        for (const record of [projectA[2]!, projectB[1]!]) {
+          expect(await store.verifications.delete(record.id)).toBe(true);
+          current.delete(record.id);
+        }
+        for (const record of [verification({ createdAt: at(4), status: 'verifying' }), verification({ projectId: 'project-b', createdAt: at(0) })]) {
+          current.set(record.id, await store.verifications.insert(record));
+        }
+        const live = [...current.values()].filter((record) => record.deletedAt === undefined);
+        for (const sortKey of sortKeys) {
+          for (const sortDir of ['asc', 'desc'] as const) {
+            for (const projectId of [undefined, 'project-a', 'project-b']) {
+              const query = { sortKey, sortDir, ...(projectId === undefined ? {} : { projectId }) };
+              const expected = ids(sorted(projectId === undefined ? live : live.filter((record) => record.projectId === projectId), sortKey, sortDir));
+              expect(ids(await list(query)), JSON.stringify(query)).toEqual(expected);
+              expect(ids((await allPages(store.verifications, { ...query, limit: 4 })).flat()), JSON.stringify(query)).toEqual(expected);
+            }
+          }
+        }
+        for (const record of current.values()) expect(await store.verifications.get(record.id)).toStrictEqual(record);
+      });
+
+      it('continues after a marker whose sort value changed, from its new place', async () => {
+        for (const sortDir of ['asc', 'desc'] as const) {
+          const query = { projectId: 'project-a', sortKey: 'status', sortDir, limit: 7 } as const;
+          const first = await store.verifications.list(query);
+          const marker = (await store.verifications.get(first.nextMarker!))!;
+          await store.verifications.update(marker.id, (current) => ({ ...current, status: marker.status === 'verifying' ? 'error' : 'success' }));
+          const order = ids(sorted(await list({ projectId: 'project-a' }), 'status', sortDir));
+          const at = order.indexOf(marker.id);
+          expect(ids((await store.verifications.list({ ...query, marker: marker.id })).items)).toEqual(order.slice(at + 1, at + 8));
+        }
+      });
+
+      it('pages within creation-time bounds, after markers inside or outside them (soft-deleted ones included)', async () => {
+        const bounds = { projectId: 'project-a', createdAfter: at(2), createdBefore: at(6) };
+        for (const sortDir of ['asc', 'desc'] as const) {
+          const expected = sorted(projectA.filter((record) => record.createdAt >= at(2) && record.createdAt < at(6)), 'createdAt', sortDir);
+          expect(ids((await allPages(store.verifications, { ...bounds, sortDir, limit: 2 })).flat())).toEqual(ids(expected));
+          const everything = sorted([...projectA, deleted], 'createdAt', sortDir);
+          for (const marker of [projectA[0]!, projectA[24]!, projectA[10]!, deleted]) {
+            const after = everything.slice(ids(everything).indexOf(marker.id) + 1).filter((record) => expected.includes(record));
+            expect(ids((await store.verifications.list({ ...bounds, sortDir, marker: marker.id })).items)).toEqual(ids(after));
+          }
         }
       });
 

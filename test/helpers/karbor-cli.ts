@@ -48,7 +48,7 @@ export interface KarborCli {
  * A CLI bound to `base` (`http://host:port/v1/<project>`, used verbatim as `--karbor-url`) and
  * `token` (sent verbatim as `X-Auth-Token`).
  */
-export function karborCli(base: string, token: string, timeoutMs = 30_000): KarborCli {
+export function karborCli(base: string, token: string, timeoutMs = 120_000): KarborCli {
   const run = (...args: string[]): Promise<KarborCliResult> => {
     assertKarborCli();
     const command = args.join(' ');
