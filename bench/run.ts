@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- name...]`: runs every benchmark in `bench/` (or the named ones), each in
  * its own process so that their memory figures do not mix. Benchmarks print figures; none
- * asserts anything.
+ * asserts anything. Every `bench/*.ts` but this file is one: `bank`, `copy-verify` (issue 6:
+ * copy vs rclone and cp, full verify vs md5sum, checksum verify on fs and Swift), `flow`, `http`.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -16,10 +16,14 @@
  *   is never claimed as ours (when the back-end has no conditional writes, plain writes).
  * - **Metadata last**: metadata objects (a manifest, a status) are copied after every data
  *   object, one at a time, so a half-done copy never looks complete.
+ * - **Bank-side copies** when the destination offers one ({@link ObjectCopier}): the bank moves
+ *   the bytes itself (e.g. a filesystem bank copying from another filesystem bank with
+ *   synchronous reads, md5 and writes in worker threads) under the same contract — the etag
+ *   checked, the conditions honoured — and the bytes never pass through this thread's streams.
  *
  * @module
  */
-import type { BankSection, ObjectInfo } from '../../core/bank-section.js';
+import type { BankSection, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
 import { BankError, ConflictError, NotFoundError, createFrameworkError, isCancellation, isFrameworkError, messageOf } from '../../core/errors.js';
 import { noProgress, type ProgressReporter } from '../../core/progress.js';
 import { lazyBody } from './lazy-body.js';
@@ -28,6 +32,29 @@ import { isMetadataKey, listAllKeys } from './section-objects.js';
 
 /** How many objects move at once unless told otherwise. */
 export const DEFAULT_COPY_CONCURRENCY = 4;
+
+/**
+ * A destination section that can copy an object from another section by itself — a bank-level
+ * fast path (see the module documentation). The contract is `putObject(key, <the bytes of
+ * sourceKey in source>, options)`: `options.etag` is checked against the bytes actually written
+ * (`KTS_ERR_BANK_INTEGRITY`, nothing written, when they differ), `ifNoneMatch` / `ifMatch` are
+ * honoured as by `putObject`, `metadata` is stored, `signal` cancels. It resolves with the
+ * written object, or with `undefined`, having done nothing, when it cannot copy from `source`
+ * (another kind of bank): the bytes are then streamed through `getObject` and `putObject`.
+ */
+export interface ObjectCopier {
+  /**
+   * Exactly `putObject(key, <the bytes of source's sourceKey>, options)`, done by the bank
+   * (etag checked, conditions honoured); `undefined`, having done nothing, when it has no fast
+   * path between these two sections, so the caller streams instead.
+   */
+  copyObject(key: string, source: BankSection, sourceKey: string, options: PutObjectOptions): Promise<ObjectInfo | undefined>;
+}
+
+/** The bank-side copy of `section`, if it offers one. */
+function copierOf(section: BankSection): ObjectCopier | undefined {
+  return typeof (section as Partial<ObjectCopier>).copyObject === 'function' ? (section as BankSection & ObjectCopier) : undefined;
+}
 
 /** What happened to one object: written where absent, written over another content, or already there. */
 export type CopyOutcome = 'created' | 'replaced' | 'skipped';
@@ -81,6 +108,8 @@ interface Run {
   readonly progress: ProgressReporter;
   /** Cleared when the destination refuses conditional writes (`KTS_ERR_BANK_UNSUPPORTED`). */
   conditional: boolean;
+  /** The destination's bank-side copy; cleared once it declines this source. */
+  copier: ObjectCopier | undefined;
 }
 
 /**
@@ -121,7 +150,7 @@ export async function copyObjects(source: BankSection, destination: BankSection,
   const progress = options.progress ?? noProgress;
   progress.addTotalBytes(todo.reduce((sum, plan) => sum + plan.source.size, 0));
 
-  const run: Run = { source, destination, options, progress, conditional: true };
+  const run: Run = { source, destination, options, progress, conditional: true, copier: copierOf(destination) };
   const copy = async (plan: Plan, _index: number, stop: AbortSignal): Promise<void> => {
     const outcome = await copyOne(run, plan, stop);
     if (outcome === 'skipped') {
@@ -199,23 +228,25 @@ async function transferWithCondition(run: Run, plan: Plan, signal: AbortSignal):
 }
 
 async function transfer(run: Run, plan: Plan, signal: AbortSignal, condition: { ifNoneMatch?: '*'; ifMatch?: string }): Promise<ObjectInfo> {
-  const source = lazyBody(() => run.source.getObject(plan.key, { signal }));
+  const options: PutObjectOptions = {
+    ...condition,
+    etag: plan.source.etag,
+    metadata: plan.source.metadata,
+    signal,
+    ...(run.options.durable === undefined ? {} : { durable: run.options.durable }),
+  };
+  if (run.copier !== undefined) {
+    const copied = await run.copier.copyObject(plan.key, run.source, plan.key, options);
+    if (copied !== undefined) {
+      run.progress.addBytes(copied.size);
+      return copied;
+    }
+    run.copier = undefined;
+  }
+  const source = lazyBody(() => run.source.getObject(plan.key, { signal }), (bytes) => run.progress.addBytes(bytes));
   try {
-    return await run.destination.putObject(plan.key, counted(source.body, run.progress), {
-      ...condition,
-      etag: plan.source.etag,
-      metadata: plan.source.metadata,
-      signal,
-      ...(run.options.durable === undefined ? {} : { durable: run.options.durable }),
-    });
+    return await run.destination.putObject(plan.key, source.body, options);
   } finally {
     source.close();
-  }
-}
-
-async function* counted(body: AsyncIterable<Uint8Array>, progress: ProgressReporter): AsyncGenerator<Uint8Array> {
-  for await (const bytes of body) {
-    progress.addBytes(bytes.length);
-    yield bytes;
   }
 }

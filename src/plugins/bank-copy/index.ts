@@ -6,7 +6,7 @@
  * @module
  */
 /** Copying every object of a section. */
-export { copyObjects, DEFAULT_COPY_CONCURRENCY, type CopyObjectsOptions, type CopyObjectsResult, type CopyOutcome } from './copy-objects.js';
+export { copyObjects, DEFAULT_COPY_CONCURRENCY, type CopyObjectsOptions, type CopyObjectsResult, type CopyOutcome, type ObjectCopier } from './copy-objects.js';
 /** The copy operation built on {@link copyObjects}. */
 export { createBankCopyOperation, type BankCopyOperation, type BankCopyOperationOptions } from './operation.js';
 /** Listing and deleting whole sections. */

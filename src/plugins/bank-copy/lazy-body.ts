@@ -16,8 +16,11 @@ export interface LazyBody {
   close(): void;
 }
 
-/** Wraps `open` so that the stream exists only while the consumer reads it. */
-export function lazyBody(open: () => Promise<Readable> | Readable): LazyBody {
+/**
+ * Wraps `open` so that the stream exists only while the consumer reads it; `onBytes`, when
+ * given, is told the length of every chunk that passes (progress, without another stage).
+ */
+export function lazyBody(open: () => Promise<Readable> | Readable, onBytes?: (bytes: number) => void): LazyBody {
   let stream: Readable | undefined;
   let closed = false;
   async function* pull(): AsyncGenerator<Uint8Array> {
@@ -29,7 +32,10 @@ export function lazyBody(open: () => Promise<Readable> | Readable): LazyBody {
     }
     stream = opened;
     try {
-      for await (const chunk of opened) yield chunk as Uint8Array;
+      for await (const chunk of opened) {
+        onBytes?.((chunk as Uint8Array).length);
+        yield chunk as Uint8Array;
+      }
     } finally {
       opened.destroy();
     }

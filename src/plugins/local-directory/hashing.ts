@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
+import { digestOffThread } from './hash-worker.js';
 
 /** What a stream hashed to. */
 export interface ContentDigest {
@@ -54,11 +55,11 @@ export function hashingStream(source: AsyncIterable<unknown> | Iterable<unknown>
   };
 }
 
-/** Reads `source` to the end and returns its digest. */
+/**
+ * Reads `source` to the end and returns its digest. The hashing runs on a pool of worker
+ * threads when more than one CPU is available (see `hash-worker.ts`), so reading and hashing
+ * several streams at once uses every core; otherwise on this thread.
+ */
 export async function digestOf(source: AsyncIterable<unknown> | Iterable<unknown>, options: HashingOptions = {}): Promise<ContentDigest> {
-  const hashing = hashingStream(source, options);
-  for await (const _chunk of hashing.stream) {
-    // consumed for the digest only
-  }
-  return hashing.result();
+  return digestOffThread(source, options);
 }
