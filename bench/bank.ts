@@ -14,11 +14,16 @@
  *   8 MiB become static large objects). Drivers and curl run `BENCH_BANK_CONCURRENCY` (default
  *   8) objects at once. Reads hit a warm page cache everywhere.
  * - Memory: `BENCH_BANK_STREAM_GIB` GiB (default 2) generated in 1 MiB chunks is put through a
- *   driver and read back, each driver in a fresh process; peak RSS is the kernel's high-water
- *   mark of that process, Node's own baseline included: under tsx that baseline is ~95 MiB
- *   (first row), so the last column is what the stream costs (plain `node` on a bundle of the
- *   same code starts at ~44 MiB: Swift driver 102 MiB peak, fs driver 87 MiB, for 2 GiB).
- * - `BENCH_BANK_ONLY=cp,fs,curl,swift,s3` picks methods (default: all of them).
+ *   driver and read back, each run in a fresh process started from a plain-Node bundle of this
+ *   file (no TypeScript loader; each driver in its own chunk, so a child loads only the driver
+ *   it measures); peak RSS is the kernel's high-water mark of that process, Node's own baseline
+ *   (first row, ~45 MiB) included. Most of what a 2 GiB stream adds is garbage awaiting V8's
+ *   collector, not data the driver holds: the generator alone (second row) adds ~40–70 MiB, and a
+ *   bare `http.get` of the object ~45 MiB, so the figures move with GC timing and machine load.
+ * - `BENCH_BANK_ONLY=cp,fs,curl,swift,s3` picks methods (default: all of them);
+ *   `BENCH_BANK_PARTS=throughput,memory` picks the parts (default both); `BENCH_BANK_RSS_RUNS`
+ *   (default 3) repeats every memory case, each run in its own process, and the table shows
+ *   min–max (median) over the runs.
  *
  * @module
  */
@@ -31,12 +36,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { BankDriver } from '../src/bank/driver.js';
-import { createFsDriver } from '../src/bank/drivers/fs.js';
-import { createS3Driver } from '../src/bank/drivers/s3.js';
-import { createSwiftDriver } from '../src/bank/drivers/swift.js';
 import { isolatedCase, reply, runIsolated } from './lib/isolate.js';
 import { MemoryProbe } from './lib/memory.js';
-import { since } from './lib/stats.js';
+import { median, since } from './lib/stats.js';
 import { mib, num, printTable } from './lib/table.js';
 
 const KiB = 1024;
@@ -47,6 +49,8 @@ const STREAM = Math.round(Number(process.env.BENCH_BANK_STREAM_GIB ?? 2) * GiB);
 const CONCURRENCY = Number(process.env.BENCH_BANK_CONCURRENCY ?? 8);
 const SIZES = [64 * KiB, 4 * MiB, 256 * MiB];
 const WORK = process.env.BENCH_BANK_DIR ?? join(tmpdir(), 'kts-bench-bank');
+const PARTS = new Set((process.env.BENCH_BANK_PARTS ?? 'throughput,memory').split(',').map((name) => name.trim()));
+const RSS_RUNS = Math.max(1, Number(process.env.BENCH_BANK_RSS_RUNS ?? 3));
 const ONLY = new Set((process.env.BENCH_BANK_ONLY ?? 'cp,fs,curl,swift,s3').split(',').map((name) => name.trim()));
 const env = (name: string, fallback: string): string => process.env[name] || fallback;
 const SWIFT = { authUrl: env('KARBOR_TEST_SWIFT_AUTH_URL', 'http://127.0.0.1:8080/auth/v1.0'), user: env('KARBOR_TEST_SWIFT_USER', 'test:tester'), key: env('KARBOR_TEST_SWIFT_KEY', 'testing') };
@@ -67,8 +71,11 @@ async function swiftLogin(): Promise<Session | undefined> {
   }
 }
 
-const swiftDriver = (container: string, options = {}): BankDriver =>
-  createSwiftDriver({ auth: { type: 'tempauth', ...SWIFT }, container, ...options });
+// Drivers are imported when a case needs them, so that a memory child loads only the driver it
+// measures (the S3 driver's AWS SDK alone adds ~22 MiB of RSS to a process).
+const fsDriver = async (root: string): Promise<BankDriver> => (await import('../src/bank/drivers/fs.js')).createFsDriver({ root });
+const swiftDriver = async (container: string, options = {}): Promise<BankDriver> =>
+  (await import('../src/bank/drivers/swift.js')).createSwiftDriver({ auth: { type: 'tempauth', ...SWIFT }, container, ...options });
 
 /** Deletes a container, its objects (Swift's bulk delete, 1,000 per request) and its segments containers. */
 async function purgeContainer(session: Session, container: string): Promise<void> {
@@ -180,7 +187,7 @@ async function throughput(session: Session | undefined): Promise<Row[]> {
       await rm(join(WORK, 'cp-out'), { recursive: true, force: true });
     }
     if (ONLY.has('fs')) {
-      rows.push(await driverRow('fs driver', createFsDriver({ root: join(WORK, 'fs-root') }), size, names, src, join(WORK, 'fs-out')));
+      rows.push(await driverRow('fs driver', await fsDriver(join(WORK, 'fs-root')), size, names, src, join(WORK, 'fs-out')));
       await rm(join(WORK, 'fs-root'), { recursive: true, force: true });
       await rm(join(WORK, 'fs-out'), { recursive: true, force: true });
     }
@@ -190,7 +197,7 @@ async function throughput(session: Session | undefined): Promise<Row[]> {
     }
     if (session !== undefined && ONLY.has('swift')) {
       const container = `kts-bench-swift-${Date.now().toString(36)}`;
-      rows.push(await driverRow('swift driver', swiftDriver(container), size, names, src, join(WORK, 'swift-out')));
+      rows.push(await driverRow('swift driver', await swiftDriver(container), size, names, src, join(WORK, 'swift-out')));
       await rm(join(WORK, 'swift-out'), { recursive: true, force: true });
       await purgeContainer(session, container);
     }
@@ -226,6 +233,8 @@ interface RssResult {
   readonly driver: string;
   readonly putMs: number;
   readonly getMs: number;
+  /** Peak RSS once the put has finished (before the get). */
+  readonly putRss: number;
   readonly maxRss: number;
   readonly heapUsed: number;
 }
@@ -243,9 +252,10 @@ async function rssCase(name: string): Promise<RssResult> {
   const probe = new MemoryProbe();
   const id = `kts-bench-rss-${Date.now().toString(36)}`;
   let driver: BankDriver | undefined;
-  if (name === 'fs') driver = createFsDriver({ root: join(WORK, id) });
-  if (name === 'swift') driver = swiftDriver(id);
+  if (name === 'fs') driver = await fsDriver(join(WORK, id));
+  if (name === 'swift') driver = await swiftDriver(id);
   if (name === 's3') {
+    const { createS3Driver } = await import('../src/bank/drivers/s3.js');
     driver = createS3Driver({
       bucket: id,
       endpoint: env('KARBOR_TEST_S3_ENDPOINT', 'http://127.0.0.1:8080'),
@@ -255,8 +265,19 @@ async function rssCase(name: string): Promise<RssResult> {
   }
   let putMs = 0;
   let getMs = 0;
+  let putRss = 0;
+  if (name === 'source') {
+    // The generated body alone, read and dropped: what the source's own garbage costs.
+    let read = 0;
+    putMs = await timed(async () => {
+      for await (const chunk of generated(STREAM)) read += chunk.length;
+    });
+    putRss = process.resourceUsage().maxRSS * 1024;
+    if (read !== STREAM) throw new Error(`generated ${read} bytes, expected ${STREAM}`);
+  }
   if (driver !== undefined) {
     putMs = await timed(() => driver.put('stream', generated(STREAM)));
+    putRss = process.resourceUsage().maxRSS * 1024;
     let read = 0;
     getMs = await timed(async () => {
       for await (const chunk of await driver.get('stream')) read += (chunk as Uint8Array).length;
@@ -269,39 +290,65 @@ async function rssCase(name: string): Promise<RssResult> {
   if (name === 'fs') await rm(join(WORK, id), { recursive: true, force: true });
   const session = name === 'swift' || name === 's3' ? await swiftLogin() : undefined;
   if (session !== undefined) await purgeContainer(session, id);
-  return { driver: name, putMs, getMs, maxRss: peak.maxRss, heapUsed: peak.heapUsed };
+  return { driver: name, putMs, getMs, putRss, maxRss: peak.maxRss, heapUsed: peak.heapUsed };
+}
+
+/** `min–max (median)` of a figure over runs (one value when they agree at the shown precision). */
+function spread(values: readonly number[], show: (value: number) => string): string {
+  const low = show(Math.min(...values));
+  const high = show(Math.max(...values));
+  return low === high ? low : values.length < 3 ? `${low}–${high}` : `${low}–${high} (${show(median(values))})`;
+}
+
+const LABELS: Record<string, string> = { baseline: 'none (Node baseline)', source: 'none (the source alone)' };
+
+async function memory(session: Session | undefined): Promise<void> {
+  // The memory cases run from a plain-Node bundle of this file (as the library ships: built,
+  // no TypeScript loader), so the figures carry Node's baseline only, not tsx's.
+  const file = await bundleSelf();
+  const drivers = ['fs', ...(session === undefined ? [] : ['swift', 's3'])].filter((name) => ONLY.has(name));
+  const runs = new Map<string, RssResult[]>();
+  for (let run = 0; run < RSS_RUNS; run++) {
+    for (const name of ['baseline', 'source', ...drivers]) {
+      const result = await runIsolated<RssResult>(file, name, [], { plain: true });
+      runs.set(name, [...(runs.get(name) ?? []), result]);
+    }
+  }
+  const baseline = Math.min(...(runs.get('baseline') ?? []).map((row) => row.maxRss));
+  const rows = [...runs.values()];
+  const all = (row: readonly RssResult[], pick: (result: RssResult) => number): number[] => row.map(pick);
+  const driverOf = (row: readonly RssResult[]): string => row[0]!.driver;
+  console.log(`\nPeak memory streaming one ${num(STREAM / GiB, 2)} GiB object through a driver (put, then get), each run in a fresh process; min–max (median) over ${RSS_RUNS} run(s)\n`);
+  printTable(
+    [
+      { header: 'driver', cell: (row: readonly RssResult[]) => LABELS[driverOf(row)] ?? driverOf(row), align: 'left' },
+      { header: 'put MiB/s', cell: (row) => (driverOf(row) === 'baseline' ? '' : spread(all(row, (r) => STREAM / MiB / (r.putMs / 1000)), (v) => num(v, 0))) },
+      { header: 'get MiB/s', cell: (row) => (row[0]!.getMs === 0 ? '' : spread(all(row, (r) => STREAM / MiB / (r.getMs / 1000)), (v) => num(v, 0))) },
+      { header: 'peak RSS after put MiB', cell: (row) => (driverOf(row) === 'baseline' ? '' : spread(all(row, (r) => r.putRss), mib)) },
+      { header: 'peak RSS MiB', cell: (row) => spread(all(row, (r) => r.maxRss), mib) },
+      { header: 'over baseline MiB', cell: (row) => (driverOf(row) === 'baseline' ? '' : spread(all(row, (r) => r.maxRss - baseline), mib)) },
+      { header: 'peak heap MiB', cell: (row) => spread(all(row, (r) => r.heapUsed), mib) },
+    ],
+    rows,
+  );
 }
 
 async function main(): Promise<void> {
   const session = await swiftLogin();
   if (session === undefined) console.log(`Swift does not answer at ${SWIFT.authUrl}: Swift, curl and S3 rows left out (start it with scripts/swift-up.sh).`);
-  await throughput(session);
-  // The memory cases run from a plain-Node bundle of this file (as the library ships: built,
-  // no TypeScript loader), so the figures carry Node's baseline only, not tsx's.
-  const file = await bundleSelf();
-  const results: RssResult[] = [];
-  const drivers = ['fs', ...(session === undefined ? [] : ['swift', 's3'])].filter((name) => ONLY.has(name));
-  for (const name of ['baseline', ...drivers]) results.push(await runIsolated<RssResult>(file, name, [], { plain: true }));
-  const baseline = results.find((row) => row.driver === 'baseline')?.maxRss ?? 0;
-  console.log(`\nPeak memory streaming one ${num(STREAM / GiB, 2)} GiB object through a driver (put, then get), each in a fresh process\n`);
-  printTable(
-    [
-      { header: 'driver', cell: (row: RssResult) => (row.driver === 'baseline' ? 'none (Node baseline)' : row.driver), align: 'left' },
-      { header: 'put MiB/s', cell: (row: RssResult) => (row.putMs === 0 ? '' : rate(STREAM, row.putMs)) },
-      { header: 'get MiB/s', cell: (row: RssResult) => (row.getMs === 0 ? '' : rate(STREAM, row.getMs)) },
-      { header: 'peak RSS MiB', cell: (row: RssResult) => mib(row.maxRss) },
-      { header: 'over baseline MiB', cell: (row: RssResult) => (row.driver === 'baseline' ? '' : mib(row.maxRss - baseline)) },
-      { header: 'peak heap MiB', cell: (row: RssResult) => mib(row.heapUsed) },
-    ],
-    results,
-  );
+  if (PARTS.has('throughput')) await throughput(session);
+  if (PARTS.has('memory')) await memory(session);
 }
 
-/** Bundles this file with tsup into `node_modules/.cache/karbor-ts-bench/` (packages stay external, resolved from the project). */
+/**
+ * Bundles this file with tsup into `node_modules/.cache/karbor-ts-bench/bank/` (its own
+ * directory: `clean` must not remove other benches' bundles), each driver in its own chunk so
+ * that a child loads only the one it measures; packages stay external, resolved from the project.
+ */
 async function bundleSelf(): Promise<string> {
   const { build } = await import('tsup');
-  const outDir = fileURLToPath(new URL('../node_modules/.cache/karbor-ts-bench/', import.meta.url));
-  await build({ entry: { bank: fileURLToPath(import.meta.url) }, outDir, format: ['esm'], target: 'node20', dts: false, clean: true, silent: true, config: false, splitting: false, skipNodeModulesBundle: true });
+  const outDir = fileURLToPath(new URL('../node_modules/.cache/karbor-ts-bench/bank/', import.meta.url));
+  await build({ entry: { bank: fileURLToPath(import.meta.url) }, outDir, format: ['esm'], target: 'node20', dts: false, clean: true, silent: true, config: false, splitting: true, skipNodeModulesBundle: true });
   return join(outDir, 'bank.js');
 }
 

@@ -2,8 +2,8 @@
  * The filesystem bank driver: one directory per object holding a JSON sidecar and the content
  * (see `fs-layout.ts` for the layout).
  *
- * - **Atomic writes.** Content streams into a temporary file (md5 computed on the way, never
- *   holding the object in memory), is renamed to `%v-<version>`, and the write commits by
+ * - **Atomic writes.** Content streams into a temporary file (md5 computed on the way, the
+ *   hashing overlapping the writes, never holding the object in memory: `fs-write.ts`), is renamed to `%v-<version>`, and the write commits by
  *   renaming a new sidecar over `%meta.json`. Readers never see a partial object or a sidecar
  *   that does not match the content. With `durable` (per put, or for the whole driver) the
  *   content, the sidecar and the directories up to the root are fsynced before the put answers.
@@ -25,17 +25,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
 import { BankError, ValidationError, isFrameworkError } from '../../core/errors.js';
 import type { BankDriver } from '../driver.js';
 import { checkConditions } from '../internal/conditions.js';
-import { createMd5Meter, discardBody, resolveRange, sourceOf } from '../internal/body.js';
+import { discardBody, resolveRange } from '../internal/body.js';
 import { cancelled, integrityError, invalidOption, ioError, objectNotFound } from '../internal/errors.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { takePage } from '../listing.js';
 import { DATA_PREFIX, META_FILE, TEMP_PREFIX, dataFile, infoOf, isInside, objectDirectory, parseSidecar, type Sidecar } from './fs-layout.js';
 import { walkKeys } from './fs-walk.js';
+import { writeHashed, type HashedContent } from './fs-write.js';
 
 /** Options of {@link createFsDriver}. */
 export interface FsDriverOptions {
@@ -158,20 +158,14 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     try {
       const created = await createTemp(directory);
       temp = created.path;
-      const meter = createMd5Meter();
+      let content: HashedContent;
       try {
-        const { handle } = created;
-        const sink = async (source: AsyncIterable<Uint8Array>): Promise<void> => {
-          for await (const chunk of source) {
-            for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
-          }
-        };
-        await pipeline(sourceOf(body), meter.transform, sink, signal === undefined ? {} : { signal });
+        content = await writeHashed(created.handle, body, signal);
         if (durable) await created.handle.sync();
       } finally {
         await created.handle.close();
       }
-      const { etag, size } = meter.result();
+      const { etag, size } = content;
       if (putOptions.etag !== undefined && putOptions.etag !== etag) throw integrityError(key, putOptions.etag, etag);
       const written = temp;
       const info = await mutex.run(key, () => commit(key, directory, written, { etag, size }, putOptions, durable));

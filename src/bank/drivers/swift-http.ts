@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { Readable } from 'node:stream';
 import { BankError, CancelledError, isCancellation, type FrameworkError } from '../../core/errors.js';
 import { integrityError, ioError, objectNotFound, preconditionFailed } from '../internal/errors.js';
 import type { FetchFunction, SwiftSessions } from './swift-auth.js';
@@ -29,6 +30,9 @@ export interface SwiftRequest {
   /** Cancels the request (and the response body). */
   readonly signal?: AbortSignal | undefined;
 }
+
+/** A GET of object content (see {@link SwiftClient.requestStream}). */
+export type SwiftStreamRequest = Pick<SwiftRequest, 'path' | 'query' | 'headers' | 'signal'>;
 
 /** What an operation was doing, for error messages. */
 export interface SwiftOperation {
@@ -70,15 +74,123 @@ export async function discard(response: Response): Promise<void> {
   else await response.body.cancel().catch(() => undefined);
 }
 
+/** What a {@link StreamFunction} sends: a bodiless request. */
+export interface StreamInit {
+  /** The HTTP method (`GET`). */
+  readonly method: string;
+  /** Request headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Cancels the request. */
+  readonly signal?: AbortSignal;
+}
+
+/** An answer whose body is a Node stream (object content: no web-stream layer in between). */
+export interface StreamAnswer {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The first value of a response header, by name (any case). */
+  header(name: string): string | undefined;
+  /** The body, as it comes off the socket. */
+  readonly body: Readable;
+  /** Reads the body as text (for error messages; bounded). */
+  text(): Promise<string>;
+  /** Releases a body that is not needed (keeping the connection when the body is small). */
+  discard(): Promise<void>;
+}
+
+/** Sends a bodiless request and answers with its body as a Node stream. */
+export type StreamFunction = (url: string, init: StreamInit) => Promise<StreamAnswer>;
+
+/**
+ * A {@link StreamFunction} over any `fetch` (an injected one: the default transport has its
+ * own, without the web-stream layer).
+ */
+export function streamOverFetch(fetchFn: FetchFunction): StreamFunction {
+  return async (url, init) => {
+    const response = await fetchFn(url, { method: init.method, headers: init.headers, ...(init.signal === undefined ? {} : { signal: init.signal }) });
+    let body: Readable | undefined;
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name) ?? undefined,
+      get body(): Readable {
+        body ??= response.body === null ? Readable.from([], { objectMode: false }) : Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>, { objectMode: false });
+        return body;
+      },
+      text: () => response.text(),
+      discard: () => discard(response),
+    };
+  };
+}
+
+/**
+ * Makes every error `stream` is destroyed with a coded one ({@link transportError}:
+ * `KTS_ERR_CANCELLED` once `signal` is aborted, else `KTS_ERR_BANK_IO`), without adding a
+ * stream layer: Node destroys a response cut short through `destroy(error)`, which is wrapped
+ * here on the instance. Also ties `signal` to the stream.
+ */
+export function codedBody<S extends Readable>(stream: S, what: SwiftOperation, signal?: AbortSignal): S {
+  const destroy = stream.destroy;
+  Object.defineProperty(stream, 'destroy', {
+    configurable: true,
+    writable: true,
+    value(this: S, error?: Error | null, ...rest: unknown[]): S {
+      const coded = error === undefined || error === null ? error : transportError(error, what, signal);
+      return (destroy as (this: S, ...args: unknown[]) => S).call(this, coded, ...rest);
+    },
+  });
+  if (signal !== undefined) {
+    const onAbort = (): void => void stream.destroy(new CancelledError('aborted', { cause: signal.reason }));
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+  }
+  return stream;
+}
+
 /** Sends requests with the current token, re-authenticating once on a 401. */
 export class SwiftClient {
   readonly #sessions: SwiftSessions;
   readonly #fetch: FetchFunction;
+  readonly #stream: StreamFunction;
 
-  /** A client over a session cache and a fetch function. */
-  constructor(sessions: SwiftSessions, fetchFn: FetchFunction) {
+  /** A client over a session cache, a fetch function and (for object content) a stream function. */
+  constructor(sessions: SwiftSessions, fetchFn: FetchFunction, streamFn: StreamFunction = streamOverFetch(fetchFn)) {
     this.#sessions = sessions;
     this.#fetch = fetchFn;
+    this.#stream = streamFn;
+  }
+
+  #url(base: string, request: Pick<SwiftRequest, 'path' | 'query'>): string {
+    const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
+    return `${base}${request.path}${query}`;
+  }
+
+  async #open(url: string, request: SwiftStreamRequest, token: string, what: SwiftOperation): Promise<StreamAnswer> {
+    try {
+      return await this.#stream(url, {
+        method: 'GET',
+        headers: { ...request.headers, 'X-Auth-Token': token },
+        ...(request.signal === undefined ? {} : { signal: request.signal }),
+      });
+    } catch (error) {
+      throw transportError(error, what, request.signal);
+    }
+  }
+
+  /**
+   * A GET whose body is wanted as a Node stream (object content), re-authenticating once on a
+   * 401. Answers any status (map failures with {@link statusError}); the body's errors are not
+   * yet coded (see {@link codedBody}).
+   */
+  async requestStream(request: SwiftStreamRequest, what: SwiftOperation): Promise<StreamAnswer> {
+    let session = await this.#sessions.get();
+    const answer = await this.#open(this.#url(session.storageUrl, request), request, session.token, what);
+    if (answer.status !== 401) return answer;
+    await answer.discard();
+    session = await this.#sessions.refresh(session.token);
+    return this.#open(this.#url(session.storageUrl, request), request, session.token, what);
   }
 
   async #send(url: string, request: SwiftRequest, token: string, what: SwiftOperation): Promise<Response> {
@@ -102,10 +214,7 @@ export class SwiftClient {
   /** Sends `request`; answers any status (map failures with {@link statusError}). */
   async request(request: SwiftRequest, what: SwiftOperation): Promise<Response> {
     let session = await this.#sessions.get();
-    const url = (base: string): string => {
-      const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
-      return `${base}${request.path}${query}`;
-    };
+    const url = (base: string): string => this.#url(base, request);
     let response = await this.#send(url(session.storageUrl), request, session.token, what);
     if (response.status !== 401) return response;
     await discard(response);
@@ -136,7 +245,7 @@ export function transportError(error: unknown, what: SwiftOperation, signal?: Ab
  * precondition failed, 422 → integrity (Swift checked the `ETag` we sent), 401/403 → auth,
  * anything else → `KTS_ERR_BANK_IO` (retryable). Reads (and so releases) the response body.
  */
-export async function statusError(response: Response, what: SwiftOperation): Promise<FrameworkError> {
+export async function statusError(response: Pick<Response, 'status' | 'text'>, what: SwiftOperation): Promise<FrameworkError> {
   const text = (await response.text().catch(() => '')).replace(/<[^>]*>/gu, ' ').replace(/\s+/gu, ' ').trim().slice(0, 300);
   const key = what.key ?? '';
   switch (response.status) {

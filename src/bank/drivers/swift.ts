@@ -21,6 +21,8 @@
  *   `If-None-Match: *`. With `singleWriter` (the default) that is atomic, and `conditionalPut`
  *   and `leases` are declared; with several writing processes it is best-effort only and the
  *   capabilities say so.
+ * - **Reads** hand back the HTTP response body itself (an `http.IncomingMessage` with the
+ *   default transport), its errors coded; a body cut short errors, never ends early.
  * - **Listing** maps one-to-one onto Swift's (`prefix`, exclusive `marker`, `reverse=on`).
  *
  * @module
@@ -35,7 +37,7 @@ import { checkConditions } from '../internal/conditions.js';
 import { cancelled, integrityError, invalidOption, ioError } from '../internal/errors.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { SwiftSessions, type FetchFunction, type SwiftAuthOptions } from './swift-auth.js';
-import { SwiftClient, discard, encodePath, statusError, transportError } from './swift-http.js';
+import { SwiftClient, codedBody, discard, encodePath, statusError } from './swift-http.js';
 import { createSwiftLeases } from './swift-leases.js';
 import { SWIFT_LIST_PAGE, headObject, listPage, metadataHeaders, type SwiftObjectState } from './swift-object.js';
 import { md5OfChunks, readAhead, type ChunkReader } from './swift-s3-body.js';
@@ -116,7 +118,7 @@ export function createSwiftDriver(options: SwiftDriverOptions): BankDriver {
     ...(options.storageUrl === undefined ? {} : { storageUrl: options.storageUrl.replace(/\/+$/u, '') }),
     ...(options.initialToken === undefined ? {} : { initialToken: options.initialToken }),
   });
-  const client = new SwiftClient(sessions, fetchFn);
+  const client = new SwiftClient(sessions, fetchFn, transport?.stream);
   const mutex = new KeyedMutex();
 
   const created = new Map<string, Promise<void>>();
@@ -217,25 +219,19 @@ export function createSwiftDriver(options: SwiftDriverOptions): BankDriver {
 
   async function get(key: string, getOptions: GetObjectOptions = {}): Promise<Readable> {
     const { start, end, signal } = getOptions;
+    if (signal?.aborted === true) throw cancelled('get', key, signal);
     const headers: Record<string, string> = {};
     if ((start !== undefined && start > 0) || end !== undefined) headers.Range = `bytes=${start ?? 0}-${end ?? ''}`;
     const what = { operation: 'get', key };
-    const response = await client.request({ method: 'GET', path: encodePath(container, key), headers, signal }, what);
-    if (response.status === 416) {
-      await discard(response);
-      return Readable.from([]);
+    const answer = await client.requestStream({ path: encodePath(container, key), headers, signal }, what);
+    if (answer.status === 416) {
+      await answer.discard();
+      return Readable.from([], { objectMode: false });
     }
-    if (response.status !== 200 && response.status !== 206) throw await statusError(response, what);
-    const stream = response.body;
-    if (stream === null) return Readable.from([]);
-    async function* bytes(): AsyncGenerator<Uint8Array> {
-      try {
-        for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) yield chunk;
-      } catch (error) {
-        throw transportError(error, what, signal);
-      }
-    }
-    return Readable.from(bytes(), { objectMode: false });
+    if (answer.status !== 200 && answer.status !== 206) throw await statusError(answer, what);
+    // The response itself (an http.IncomingMessage with the default transport): no copy, no
+    // extra queue. A body cut short errors (Node destroys it with ECONNRESET "aborted").
+    return codedBody(answer.body, what, signal);
   }
 
   async function remove(key: string): Promise<void> {
