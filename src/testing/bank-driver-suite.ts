@@ -400,6 +400,28 @@ export function testBankDriver(options: BankDriverSuiteOptions): void {
         );
         expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
       });
+
+      test('reads racing overwrites never find the object missing', async () => {
+        await put('busy', 'v0');
+        let writing = true;
+        const missing: string[] = [];
+        const writer = (async () => {
+          try {
+            for (let i = 1; i <= 100; i++) await put('busy', `v${i}`);
+          } finally {
+            writing = false;
+          }
+        })();
+        const readers = Array.from({ length: 4 }, async () => {
+          while (writing) {
+            if ((await driver.head('busy')) === undefined) missing.push('head');
+            await read('busy').catch((error: unknown) => missing.push(`get: ${String(error)}`));
+          }
+        });
+        await Promise.all([writer, ...readers]);
+        expect(missing).toEqual([]);
+        expect(await read('busy')).toBe('v100');
+      }, 60_000);
     });
 
     group('leases', (test) => {

@@ -32,6 +32,7 @@ import { checkConditions } from '../internal/conditions.js';
 import { cancelled, integrityError, invalidOption } from '../internal/errors.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { isConditional } from '../options.js';
+import { NOT_FOUND_CONFIRMATIONS } from './read-race.js';
 import { isNotFound, s3Error, statusOf } from './s3-errors.js';
 import { S3_LIST_PAGE, listS3Page } from './s3-list.js';
 import { deleteMd5Record, readMd5Record } from './s3-md5.js';
@@ -124,9 +125,23 @@ export function createS3Driver(options: S3DriverOptions): BankDriver {
   const userMetadata = (metadata: Readonly<Record<string, string>> | undefined): Record<string, string> =>
     Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key, encodeMetaValue(value)]));
 
+  /**
+   * Sends a HEAD or GET, asking again on 404 ({@link NOT_FOUND_CONFIRMATIONS} times): an S3
+   * layer over Swift (s3api) inherits Swift's 404 for reads that race an overwrite.
+   */
+  async function sendRead<T>(command: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await command();
+      } catch (error) {
+        if (!isNotFound(error) || attempt >= NOT_FOUND_CONFIRMATIONS) throw error;
+      }
+    }
+  }
+
   async function headInfo(key: string, signal?: AbortSignal): Promise<ObjectInfo | undefined> {
     try {
-      const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal === undefined ? {} : { abortSignal: signal });
+      const head = await sendRead(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal === undefined ? {} : { abortSignal: signal }));
       const { user, internal } = splitMetadata(Object.entries(head.Metadata ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const));
       const etag = (head.ETag ?? '').replace(/"/gu, '');
       const version = internal[META_VERSION] ?? etag;
@@ -194,7 +209,7 @@ export function createS3Driver(options: S3DriverOptions): BankDriver {
     const range = (start !== undefined && start > 0) || end !== undefined ? { Range: `bytes=${start ?? 0}-${end ?? ''}` } : {};
     let response;
     try {
-      response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...range }), signal === undefined ? {} : { abortSignal: signal });
+      response = await sendRead(() => client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...range }), signal === undefined ? {} : { abortSignal: signal }));
     } catch (error) {
       if (statusOf(error) === 416) return Readable.from([]);
       throw s3Error(error, 'get', key, signal);

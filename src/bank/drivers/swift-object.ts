@@ -8,6 +8,7 @@
 import type { ListOptions, ListPage, ObjectInfo } from '../../core/bank-section.js';
 import { takePage } from '../listing.js';
 import { META_MD5, META_SEGMENTS, META_VERSION, encodeMetaValue, splitMetadata } from './swift-s3-meta.js';
+import { NOT_FOUND_CONFIRMATIONS } from './read-race.js';
 import { encodePath, statusError, discard, type SwiftClient } from './swift-http.js';
 
 const META_HEADER = 'x-object-meta-';
@@ -61,10 +62,16 @@ export function stateFromHeaders(key: string, headers: Headers): SwiftObjectStat
 /** HEADs `key` in `container`; `undefined` when absent. */
 export async function headObject(client: SwiftClient, container: string, key: string, signal?: AbortSignal): Promise<SwiftObjectState | undefined> {
   const what = { operation: 'head', key };
-  const response = await client.request({ method: 'HEAD', path: encodePath(container, key), signal }, what);
-  if (response.status === 404) return undefined;
-  if (response.status !== 200) throw await statusError(response, what);
-  return stateFromHeaders(key, response.headers);
+  for (let attempt = 0; ; attempt++) {
+    const response = await client.request({ method: 'HEAD', path: encodePath(container, key), signal }, what);
+    if (response.status === 404 && attempt < NOT_FOUND_CONFIRMATIONS) {
+      await discard(response);
+      continue;
+    }
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw await statusError(response, what);
+    return stateFromHeaders(key, response.headers);
+  }
 }
 
 async function* listNames(client: SwiftClient, container: string, options: ListOptions, limit: number): AsyncGenerator<string> {

@@ -39,6 +39,7 @@ import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { SwiftSessions, type FetchFunction, type SwiftAuthOptions } from './swift-auth.js';
 import { SwiftClient, codedBody, discard, encodePath, statusError } from './swift-http.js';
 import { createSwiftLeases } from './swift-leases.js';
+import { NOT_FOUND_CONFIRMATIONS } from './read-race.js';
 import { SWIFT_LIST_PAGE, headObject, listPage, metadataHeaders, type SwiftObjectState } from './swift-object.js';
 import { md5OfChunks, readAhead, type ChunkReader } from './swift-s3-body.js';
 import { META_MD5, META_SEGMENTS, META_VERSION, checkUserMetadata, newVersionToken } from './swift-s3-meta.js';
@@ -223,7 +224,11 @@ export function createSwiftDriver(options: SwiftDriverOptions): BankDriver {
     const headers: Record<string, string> = {};
     if ((start !== undefined && start > 0) || end !== undefined) headers.Range = `bytes=${start ?? 0}-${end ?? ''}`;
     const what = { operation: 'get', key };
-    const answer = await client.requestStream({ path: encodePath(container, key), headers, signal }, what);
+    let answer = await client.requestStream({ path: encodePath(container, key), headers, signal }, what);
+    for (let again = 0; answer.status === 404 && again < NOT_FOUND_CONFIRMATIONS; again++) {
+      await answer.discard();
+      answer = await client.requestStream({ path: encodePath(container, key), headers, signal }, what);
+    }
     if (answer.status === 416) {
       await answer.discard();
       return Readable.from([], { objectMode: false });
