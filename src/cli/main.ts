@@ -18,6 +18,7 @@ import {
   isFailed,
   isFrameworkError,
   type CheckpointView,
+  type CheckpointWaitOptions,
   type CopyView,
   type OperationLogView,
   type PlanResource,
@@ -154,7 +155,7 @@ function buildProgram(io: CliIo, fail: (code: number) => void): Command {
     }
     return taken;
   };
-  const waitAndReport = async <K extends WaitKind>(command: Command, kind: K, record: WaitRecords[K], show: (record: WaitRecords[K]) => string, providerId?: string): Promise<void> => {
+  const waitAndReport = async <K extends WaitKind>(command: Command, kind: K, record: WaitRecords[K], show: (record: WaitRecords[K]) => string, checkpointAt?: CheckpointWaitOptions): Promise<void> => {
     const global = flags(command);
     const pollInterval = global.pollInterval ?? io.env['KARBOR_POLL_INTERVAL'] ?? '1000';
     const waitTimeout = global.waitTimeout ?? io.env['KARBOR_WAIT_TIMEOUT'];
@@ -170,7 +171,7 @@ function buildProgram(io: CliIo, fail: (code: number) => void): Command {
         ...(waitTimeout ? { timeoutMs: positiveInteger(waitTimeout, '--wait-timeout') } : {}),
         signal: controller.signal,
         onPoll: (polled) => line.update(polled.status, polled.progress),
-        ...(kind === 'checkpoint' ? { providerId: providerId! } : {}),
+        ...(kind === 'checkpoint' ? checkpointAt : {}),
       } as WaitForOptions<K>);
     } finally {
       line.end();
@@ -252,7 +253,7 @@ function buildProgram(io: CliIo, fail: (code: number) => void): Command {
     .action(async (providerId: string, planId: string, options: { extraInfo?: string[]; wait?: boolean }, command: Command) => {
       const extra = options.extraInfo ? keyValues(options.extraInfo, '--extra-info') : undefined;
       const record = await client(command).createCheckpoint(providerId, { plan_id: planId, ...(extra ? { 'extra-info': extra } : {}) });
-      if (options.wait) return waitAndReport(command, 'checkpoint', record, (done) => propertyTable(checkpointSummary(done)), providerId);
+      if (options.wait) return waitAndReport(command, 'checkpoint', record, (done) => propertyTable(checkpointSummary(done)), { providerId });
       print(command, record, () => propertyTable(checkpointSummary(record)));
     });
   listOptions(checkpoint.command('list').description('list a provider\'s checkpoints, newest first'))
@@ -288,8 +289,11 @@ function buildProgram(io: CliIo, fail: (code: number) => void): Command {
     .argument('<provider>', 'provider id')
     .argument('<checkpoint>', 'checkpoint id')
     .option('--bank <name>', 'main or a copy destination')
-    .action(async (providerId: string, id: string, options: { bank?: string }, command: Command) => {
-      const record = await client(command).deleteCheckpoint(providerId, id, options.bank ? { bank: options.bank } : {});
+    .option('--wait', 'follow the delete until it ends; exit 1 if it fails')
+    .action(async (providerId: string, id: string, options: { bank?: string; wait?: boolean }, command: Command) => {
+      const bank = options.bank ? { bank: options.bank } : {};
+      const record = await client(command).deleteCheckpoint(providerId, id, bank);
+      if (options.wait) return waitAndReport(command, 'checkpoint', record, (done) => propertyTable(checkpointSummary(done)), { providerId, ...bank, deleting: record });
       print(command, record, () => propertyTable(checkpointSummary(record)));
     });
   checkpoint

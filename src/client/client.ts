@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ValidationError } from '../core/errors.js';
+import { ValidationError, isFrameworkError } from '../core/errors.js';
 import { keystoneTokenSource, type KeystoneLogin, type TokenSource } from './auth.js';
 import { faultError, invalidAnswer, transportError, type RequestPlace } from './errors.js';
 import type {
@@ -418,15 +418,27 @@ export class KarborClient {
    * `error`; restore: `success`, `fail`; copy: `finished`, `error`) and returns it — a failed
    * record is returned, not thrown (see `isFailed`). `onProgress` gets the record's progress
    * whenever it changed; `timeoutMs` ends the wait with `KTS_ERR_TIMEOUT`, `signal` with
-   * `KTS_ERR_CANCELLED` (the operation keeps running on the server).
+   * `KTS_ERR_CANCELLED` (the operation keeps running on the server). A checkpoint being deleted
+   * resolves as `deleted` once it is gone (pass the delete's answer as `deleting`).
    */
   waitFor<K extends WaitKind>(kind: K, id: string, options: WaitForOptions<K>): Promise<WaitRecords[K]> {
+    let deleting = kind === 'checkpoint' ? (options as WaitForOptions<'checkpoint'>).deleting : undefined;
     const get = (signal: AbortSignal): Promise<WaitRecords[K]> => {
       switch (kind) {
         case 'checkpoint': {
           const { providerId, bank } = options as WaitForOptions<'checkpoint'>;
           if (typeof providerId !== 'string') throw new ValidationError('Waiting for a checkpoint needs its providerId', { code: 'KTS_ERR_INVALID_OPTION' });
-          return this.getCheckpoint(providerId, id, { signal, ...(bank !== undefined ? { bank } : {}) }) as Promise<WaitRecords[K]>;
+          return this.getCheckpoint(providerId, id, { signal, ...(bank !== undefined ? { bank } : {}) }).then(
+            (record) => {
+              if (record.status === 'deleting') deleting = record;
+              return record as WaitRecords[K];
+            },
+            (error: unknown) => {
+              // Deleted checkpoints are not found: one seen (or known) to be deleting is now deleted.
+              if (deleting === undefined || !isFrameworkError(error, 'KTS_ERR_CHECKPOINT_NOT_FOUND')) throw error;
+              return { ...deleting, status: 'deleted', progress: null } as WaitRecords[K];
+            },
+          );
         }
         case 'verification':
           return this.getVerification(id, { signal }) as Promise<WaitRecords[K]>;

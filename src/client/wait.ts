@@ -70,6 +70,13 @@ export interface CheckpointWaitOptions {
   readonly providerId: string;
   /** The bank it is in (`main` or a copy destination). @default searched in every bank */
   readonly bank?: string;
+  /**
+   * The record a delete answered. Deleted checkpoints are no longer found, so with it a
+   * checkpoint that has gone resolves the wait as this record with status `deleted` instead
+   * of rejecting with `KTS_ERR_CHECKPOINT_NOT_FOUND`. Without it, the same holds once a poll of
+   * this wait has seen the checkpoint `deleting`.
+   */
+  readonly deleting?: CheckpointView;
 }
 
 /** The options of a wait for a record of `kind`. */

@@ -192,6 +192,13 @@ describe('karbor-ts (the binary)', () => {
     const deleted = properties((await ok(['checkpoint', 'delete', PROVIDER_ID, state.checkpoints[1]!])).stdout);
     expect(deleted.status).toBe('deleting');
     await api.service.settled(`delete-${state.checkpoints[1]}`);
+
+    const waited = await ok(['checkpoint', 'delete', PROVIDER_ID, state.checkpoints[0]!, '--wait']);
+    expect(properties(waited.stdout).status).toBe('deleted');
+    expect(waited.stderr).toMatch(/^checkpoint [0-9a-f-]{36}: deleting/m);
+    const gone = await karbor(['checkpoint', 'show', PROVIDER_ID, state.checkpoints[0]!]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/KTS_ERR_CHECKPOINT_NOT_FOUND/);
   });
 
   it('errors print the message and request id (exit 1); usage errors exit 2', async () => {

@@ -173,8 +173,12 @@ describe('KarborClient', () => {
 
     const deleting = await member.deleteCheckpoint(PROVIDER_ID, ids[0]!);
     expect(deleting.status).toBe('deleting');
+    const deleted = await member.waitFor('checkpoint', ids[0]!, { providerId: PROVIDER_ID, deleting, intervalMs: 10 });
+    expect(deleted).toMatchObject({ id: ids[0], status: 'deleted', progress: null });
     await api.service.settled(`delete-${ids[0]}`);
     expect(await rejection(member.getCheckpoint(PROVIDER_ID, ids[0]!, { bank: 'main' }))).toMatchObject({ code: 'KTS_ERR_CHECKPOINT_NOT_FOUND' });
+    // Without the delete's answer, a checkpoint that is not found is an error, not a deletion.
+    expect(await rejection(member.waitFor('checkpoint', ids[0]!, { providerId: PROVIDER_ID, intervalMs: 10 }))).toMatchObject({ code: 'KTS_ERR_CHECKPOINT_NOT_FOUND' });
   });
 
   it('copies (single and list forms), verifies (both forms), restores, and lists their records and operation logs', async () => {
