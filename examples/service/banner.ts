@@ -27,6 +27,15 @@ function shortPath(path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : `./${rel}`;
 }
 
+/**
+ * The walkthrough (`npm run demo`) damages a file in the main bank of the first provider with a
+ * copy destination, so it is offered only when that bank is a filesystem bank.
+ */
+function walkthroughFits(service: ExampleService): boolean {
+  const provider = service.runtime.providers.find((candidate) => Object.keys(candidate.banks).length > 1);
+  return provider?.banks['main']?.type === 'fs';
+}
+
 /** The banner's text. */
 export function formatBanner(input: BannerInput): string {
   const { service, identity } = input;
@@ -48,7 +57,7 @@ export function formatBanner(input: BannerInput): string {
     '',
     `  ${karborCommand(service.karborUrl, identity.adminToken)}`,
     '',
-    'Walkthrough: npm run demo      Stop: Ctrl-C',
+    walkthroughFits(service) ? 'Walkthrough: npm run demo      Stop: Ctrl-C' : 'Stop: Ctrl-C',
     '',
     `Listening on ${service.url}`,
   ];

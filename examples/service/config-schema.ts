@@ -3,8 +3,12 @@
  * validated with (ajv). Every field is described in `docs/configuration.md`.
  *
  * Banks and plugins are named entries; providers refer to them by name. A bank's or plugin's
- * `type` selects its options (an ajv discriminator, so an error names the right branch).
+ * `type` selects its options (an ajv discriminator, so an error names the right branch). The
+ * OpenStack plugins' types and schemas are in `openstack-schema.ts`; the pieces both use are in
+ * `schema-parts.ts`.
  */
+import { CINDER_VOLUME_PLUGIN_SCHEMA, GLANCE_IMAGE_PLUGIN_SCHEMA, type CinderVolumePluginConfig, type GlanceImagePluginConfig } from './openstack-schema.js';
+import { KEYSTONE_AUTH_SCHEMA, NAME_SCHEMA as name, POSITIVE_SCHEMA as positive, TEXT_SCHEMA as text, UUID_SCHEMA as uuid, type KeystoneAuthConfig } from './schema-parts.js';
 
 /** Where the HTTP API listens. */
 export interface ListenConfig {
@@ -27,25 +31,14 @@ export interface FsBankConfig {
 export interface SwiftBankConfig {
   readonly type: 'swift';
   readonly container: string;
-  readonly auth:
-    | { readonly type: 'tempauth'; readonly authUrl: string; readonly user: string; readonly key: string }
-    | {
-        readonly type: 'keystone';
-        readonly authUrl: string;
-        readonly username: string;
-        readonly password: string;
-        readonly userDomainName?: string;
-        readonly userDomainId?: string;
-        readonly projectName?: string;
-        readonly projectId?: string;
-        readonly projectDomainName?: string;
-        readonly projectDomainId?: string;
-        readonly region?: string;
-        readonly interface?: 'public' | 'internal' | 'admin';
-      };
+  readonly auth: { readonly type: 'tempauth'; readonly authUrl: string; readonly user: string; readonly key: string } | KeystoneAuthConfig;
   readonly segmentsContainer?: string;
   readonly leasesContainer?: string;
   readonly storageUrl?: string;
+  /** Start with this token (needs `storageUrl`); it is replaced after the first 401. */
+  readonly initialToken?: string;
+  /** Re-authenticate this long before a token expires. @default 60_000 */
+  readonly tokenRefreshMarginMs?: number;
   readonly sloThreshold?: number;
   readonly segmentSize?: number;
   readonly maxSegments?: number;
@@ -86,11 +79,10 @@ export interface LocalDirectoryPluginConfig {
 }
 
 /**
- * A plugin of any kind. The OpenStack mode (issue 7, item 2) adds the Cinder-volume and
- * Glance-image plugins here, as new `type`s of this union, of `PLUGIN_SCHEMAS` below and of
- * `createPlugins` in `plugins.ts`.
+ * A plugin of any kind. A new kind is a new `type` of this union, of `PLUGIN_SCHEMAS` below and
+ * of `createConfiguredPlugin` in `plugins.ts`.
  */
-export type PluginConfig = LocalDirectoryPluginConfig;
+export type PluginConfig = LocalDirectoryPluginConfig | GlanceImagePluginConfig | CinderVolumePluginConfig;
 
 /** A provider: a main bank, copy destinations and plugins, all by name. */
 export interface ProviderConfigEntry {
@@ -139,15 +131,6 @@ export interface ServiceConfig {
 /** A configuration file: any top-level field may be left out (its default is used). */
 export type ServiceConfigFile = Partial<Omit<ServiceConfig, 'listen'>> & { readonly listen?: Partial<ListenConfig> };
 
-const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', 'x-expect': 'a name of letters, digits, ".", "_" and "-"' };
-const text = { type: 'string', minLength: 1 };
-const positive = { type: 'integer', minimum: 1 };
-const uuid = {
-  type: 'string',
-  pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
-  'x-expect': 'a UUID such as 69903aa7-97ac-4cf4-8900-6a687a4a493e (the karbor client checks provider ids)',
-};
-
 const fsBank = {
   type: 'object',
   required: ['type', 'path'],
@@ -164,24 +147,7 @@ const swiftAuth = {
       properties: { type: { const: 'tempauth' }, authUrl: text, user: text, key: text },
       additionalProperties: false,
     },
-    {
-      required: ['type', 'authUrl', 'username', 'password'],
-      properties: {
-        type: { const: 'keystone' },
-        authUrl: text,
-        username: text,
-        password: text,
-        userDomainName: text,
-        userDomainId: text,
-        projectName: text,
-        projectId: text,
-        projectDomainName: text,
-        projectDomainId: text,
-        region: text,
-        interface: { enum: ['public', 'internal', 'admin'] },
-      },
-      additionalProperties: false,
-    },
+    KEYSTONE_AUTH_SCHEMA,
   ],
 };
 
@@ -195,12 +161,15 @@ const swiftBank = {
     segmentsContainer: text,
     leasesContainer: text,
     storageUrl: text,
+    initialToken: text,
+    tokenRefreshMarginMs: { type: 'integer', minimum: 0 },
     sloThreshold: positive,
     segmentSize: positive,
     maxSegments: positive,
     listPageSize: positive,
     singleWriter: { type: 'boolean' },
   },
+  dependencies: { initialToken: ['storageUrl'] },
   additionalProperties: false,
 };
 
@@ -242,8 +211,8 @@ const localDirectoryPlugin = {
   additionalProperties: false,
 };
 
-/** The plugin schemas, one per `type` (the OpenStack mode adds its plugins here). */
-const PLUGIN_SCHEMAS = [localDirectoryPlugin];
+/** The plugin schemas, one per `type`. */
+const PLUGIN_SCHEMAS = [localDirectoryPlugin, GLANCE_IMAGE_PLUGIN_SCHEMA, CINDER_VOLUME_PLUGIN_SCHEMA];
 
 const provider = {
   type: 'object',

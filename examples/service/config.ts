@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { Policy } from 'karbor-ts/http';
 import { MAIN_BANK } from 'karbor-ts/protection';
 import { CONFIG_FILE_SCHEMA, type ServiceConfig, type ServiceConfigFile } from './config-schema.js';
+import { openStackPluginProblems } from './openstack-schema.js';
 
 /** The default provider's id (a UUID, fixed so that a restart keeps it). */
 export const DEFAULT_PROVIDER_ID = '69903aa7-97ac-4cf4-8900-6a687a4a493e';
@@ -84,6 +85,8 @@ function describe(error: ErrorObject): string {
   switch (error.keyword) {
     case 'required':
       return `${fieldPath(error.instancePath, String(params['missingProperty']))} is required`;
+    case 'dependencies':
+      return `${fieldPath(error.instancePath, String(params['missingProperty']))} is required with ${String(params['property'])}`;
     case 'additionalProperties':
       return `${fieldPath(error.instancePath, String(params['additionalProperty']))} is not a known field`;
     case 'propertyNames':
@@ -140,6 +143,9 @@ function crossCheck(config: ServiceConfig): string[] {
       }
     });
   });
+  for (const [name, plugin] of Object.entries(config.plugins)) {
+    if (plugin.type === 'glance-image' || plugin.type === 'cinder-volume') problems.push(...openStackPluginProblems(fieldPath(`/plugins/${name}`), plugin));
+  }
   const tokens = new Map<string, number>();
   config.tokens.forEach((entry, index) => {
     const first = tokens.get(entry.token);

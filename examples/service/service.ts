@@ -111,11 +111,12 @@ export async function startExampleService(options: StartOptions): Promise<Exampl
     described.push({ id: entry.id, name: entry.name, banks: descriptions });
     const where = (description: (typeof descriptions)[string]): string => description.path ?? `${description.type}:${description.container}`;
     summary.push(`provider ${entry.name} (${entry.id})`);
-    summary.push(`  main bank  ${where(descriptions[MAIN_BANK]!)}`);
     const destinationNames = entry.destinations ?? [];
+    const width = Math.max('main bank'.length, ...destinationNames.map((name) => name.length));
+    summary.push(`  ${'main bank'.padEnd(width)}  ${where(descriptions[MAIN_BANK]!)}`);
     const defaultDestination = entry.defaultDestination ?? (destinationNames.length === 1 ? destinationNames[0] : undefined);
-    for (const name of destinationNames) summary.push(`  ${name.padEnd(9)}  ${where(descriptions[name]!)} (copy destination${name === defaultDestination ? ', the default' : ''})`);
-    for (const plugin of plugins) for (const line of plugin.summary) summary.push(`  protects   ${line}`);
+    for (const name of destinationNames) summary.push(`  ${name.padEnd(width)}  ${where(descriptions[name]!)} (copy destination${name === defaultDestination ? ', the default' : ''})`);
+    for (const plugin of plugins) for (const line of plugin.summary) summary.push(`  ${'protects'.padEnd(width)}  ${line}`);
   }
 
   const store: Store = await createSqliteStore({ path: join(dataDir, RECORDS_FILE) });

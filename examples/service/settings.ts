@@ -24,7 +24,8 @@ export interface Settings {
 export const USAGE = `Usage: npm start [-- --config <file>]
 
 Starts the karbor-ts example service: the Karbor v1 HTTP API over a protection service with
-SQLite records, filesystem banks and the local-directory plugin.
+SQLite records, filesystem banks and the local-directory plugin. \`npm run start:openstack\`
+runs it over the local Swift, Glance and Cinder instead (see docs/configuration.md).
 
 Options:
   --config <file>   configuration file (JSON; see docs/configuration.md). Also KARBOR_CONFIG.
