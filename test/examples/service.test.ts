@@ -6,132 +6,22 @@
  * the banner prints, run as printed. Configuration files: errors name the field at fault, and a
  * valid file is used.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_PROVIDER_ID, resolveConfig } from '../../examples/service/config.js';
 import { readSettings } from '../../examples/service/settings.js';
+import { api, commandOf, killLaunched, launch, nodeArgs, runNode, startService, type Exit, type RunningService } from '../helpers/example-service.js';
 import { assertKarborCli, KARBOR_CLI } from '../helpers/karbor-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const temp = mkdtempSync(join(tmpdir(), 'kts-example-'));
-const children = new Set<ChildProcess>();
 
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killLaunched();
   rmSync(temp, { recursive: true, force: true });
 });
-
-/**
- * The program and arguments of an npm script that runs `exec node …` or `exec bash …` (exec:
- * npm's child is the service itself, so npm's signals reach it), so the test runs exactly what
- * `npm run` would.
- */
-function commandOf(script: string): [file: string, args: string[]] {
-  const command = scripts[script];
-  expect(command, `package.json has a "${script}" script`).toBeDefined();
-  const [exec, program, ...args] = command!.split(/\s+/);
-  expect(exec).toBe('exec');
-  expect(['node', 'bash']).toContain(program);
-  return [program === 'node' ? process.execPath : 'bash', args];
-}
-
-/** The node arguments of an `exec node …` script. */
-function nodeArgs(script: string): string[] {
-  const [file, args] = commandOf(script);
-  expect(file).toBe(process.execPath);
-  return args;
-}
-
-/** The environment of a child: ours without anything that would steer the service, plus `env`. */
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const clean = { ...process.env };
-  for (const name of ['PORT', 'DATA_DIR', 'KARBOR_CONFIG', 'KARBOR_URL', 'KARBOR_PROJECT', 'KARBOR_TOKEN', 'KARBOR_PROVIDER', 'DEMO_DIRECTORY']) delete clean[name];
-  return { ...clean, ...env };
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-interface RunningService {
-  readonly child: ChildProcess;
-  readonly banner: string;
-  readonly url: string;
-  readonly karborUrl: string;
-  readonly project: string;
-  readonly token: string;
-  readonly karborLine: string;
-  readonly exited: Promise<Exit>;
-  output(): { stdout: string; stderr: string };
-}
-
-/** Runs `npm start`'s command; resolves with the exit once it ends. */
-function launch(env: Record<string, string>, args: readonly string[] = []): { child: ChildProcess; exited: Promise<Exit>; output(): { stdout: string; stderr: string } } {
-  const [file, startArgs] = commandOf('start');
-  const child = spawn(file, [...startArgs, ...args], { cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-/** Starts the service and waits for the banner's last line, `Listening on <url>`. */
-async function startService(env: Record<string, string>, args: readonly string[] = []): Promise<RunningService> {
-  const launched = launch(env, args);
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s; output so far:\n${JSON.stringify(launched.output())}`)), 60_000);
-    const check = (): void => {
-      if (/^Listening on \S+$/m.test(launched.output().stdout)) {
-        clearTimeout(timer);
-        resolve(launched.output().stdout);
-      }
-    };
-    launched.child.stdout!.on('data', check);
-    void launched.exited.then((exit) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited (${exit.code ?? exit.signal}) before its banner:\n${exit.stdout}\n${exit.stderr}`));
-    });
-  });
-  const field = (pattern: RegExp): string => {
-    const match = pattern.exec(banner);
-    expect(match, `banner matches ${pattern}:\n${banner}`).not.toBeNull();
-    return match![1]!;
-  };
-  return {
-    ...launched,
-    banner,
-    url: field(/^Listening on (\S+)$/m),
-    karborUrl: field(/^ {2}API +(\S+)$/m),
-    project: field(/^ {2}Project +(\S+)$/m),
-    token: field(/^ {2}Token +(\S+)/m),
-    karborLine: field(/^ {2}(karbor --os-no-client-auth .+)$/m),
-  };
-}
-
-function runNode(args: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, env: childEnv(env), timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
-    });
-  });
-}
-
-async function api(service: RunningService, path: string, token = service.token): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${service.karborUrl}${path}`, { headers: { 'X-Auth-Token': token } });
-  return { status: response.status, body: await response.json() };
-}
 
 describe('the example service and the walkthrough', () => {
   const dataDir = join(temp, 'data');
@@ -139,7 +29,7 @@ describe('the example service and the walkthrough', () => {
   let demoOutput = '';
 
   it('starts on a fresh data directory and prints the URL, the project, the token and a karbor command line', async () => {
-    service = await startService({ DATA_DIR: dataDir, PORT: '0' });
+    service = await startService(commandOf('start'), { DATA_DIR: dataDir, PORT: '0' });
     expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(service.url).not.toBe('http://127.0.0.1:0');
     expect(service.karborUrl).toBe(`${service.url}/v1/${service.project}`);
@@ -181,7 +71,7 @@ describe('the example service and the walkthrough', () => {
   }, 200_000);
 
   it('refuses a second service on the same data directory', async () => {
-    const second = await launch({ DATA_DIR: dataDir, PORT: '0' }).exited;
+    const second = await launch(commandOf('start'), { DATA_DIR: dataDir, PORT: '0' }).exited;
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`Another example service (pid ${service.child.pid}) is using the data directory`);
     expect((await api(service, '/providers')).status).toBe(200);
@@ -203,7 +93,7 @@ describe('the example service and the walkthrough', () => {
     expect(plan && checkpoint && copy, demoOutput).toBeTruthy();
     const before = { project: service.project, token: service.token };
 
-    const again = await startService({ DATA_DIR: dataDir, PORT: '0' });
+    const again = await startService(commandOf('start'), { DATA_DIR: dataDir, PORT: '0' });
     try {
       expect({ project: again.project, token: again.token }).toEqual(before);
       expect(again.banner).not.toContain('Sample files written');
@@ -238,7 +128,7 @@ describe('the configuration file', () => {
   it('names the field at fault, and the process exits 2', async () => {
     const path = join(temp, 'bad.json');
     writeFileSync(path, JSON.stringify({ ...valid, providers: [{ ...valid.providers[0], id: 'not-a-uuid' }] }));
-    const exit = await launch({ DATA_DIR: join(temp, 'unused'), KARBOR_CONFIG: path }).exited;
+    const exit = await launch(commandOf('start'), { DATA_DIR: join(temp, 'unused'), KARBOR_CONFIG: path }).exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toContain(`Invalid configuration (${path})`);
     expect(exit.stderr).toContain('providers[0].id must be a UUID');
@@ -249,7 +139,7 @@ describe('the configuration file', () => {
   it('reports references to banks and plugins that do not exist (--config)', async () => {
     const path = join(temp, 'dangling.json');
     writeFileSync(path, JSON.stringify({ ...valid, providers: [{ ...valid.providers[0], bank: 'nowhere', plugins: ['files', 'cinder'] }] }));
-    const exit = await launch({ DATA_DIR: join(temp, 'unused') }, ['--config', path]).exited;
+    const exit = await launch(commandOf('start'), { DATA_DIR: join(temp, 'unused') }, ['--config', path]).exited;
     expect(exit.code).toBe(2);
     expect(exit.stderr).toContain('providers[0].bank names no bank of `banks`: "nowhere"');
     expect(exit.stderr).toContain('providers[0].plugins[1] names no plugin of `plugins`: "cinder"');
@@ -308,7 +198,7 @@ describe('the configuration file', () => {
     mkdirSync(join(temp, 'projects'), { recursive: true });
     writeFileSync(join(temp, 'projects', 'plan.txt'), 'a plan\n');
     const dataDir = join(temp, 'configured');
-    const service = await startService({ DATA_DIR: dataDir }, ['--config', path]);
+    const service = await startService(commandOf('start'), { DATA_DIR: dataDir }, ['--config', path]);
     try {
       expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(service.banner).toContain(`Config     ${path}`);

@@ -6,7 +6,7 @@
  *
  * Every child is remembered; {@link killLaunched} (in an `afterAll`) kills those still running.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,13 @@ export function commandOf(script: string): Command {
   return [program === 'node' ? process.execPath : 'bash', args];
 }
 
+/** The node arguments of an npm script that runs `exec node …`; throws for an `exec bash …` script. */
+export function nodeArgs(script: string): readonly string[] {
+  const [file, args] = commandOf(script);
+  if (file !== process.execPath) throw new Error(`the "${script}" script does not run node: ${npmScripts()[script]}`);
+  return args;
+}
+
 /** The environment of a child: ours without the {@link STEERING} variables, plus `env`. */
 export function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const clean = { ...process.env };
@@ -89,6 +96,19 @@ export function launch(command: Command, env: Readonly<Record<string, string>>, 
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Runs node with `args` in the repository root and resolves once it ends (killed after
+ * `timeoutMs`); a run that fails still resolves, with its exit code (or `null`) and signal.
+ */
+export function runNode(args: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: REPO_ROOT, env: childEnv(env), timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, signal: (error?.signal as NodeJS.Signals | undefined) ?? null, stdout, stderr });
+    });
+  });
 }
 
 function bannerField(banner: string, pattern: RegExp): string {
@@ -126,6 +146,12 @@ export async function startService(command: Command, env: Readonly<Record<string
     token: bannerField(banner, /^ {2}Token +(\S+)/m),
     karborLine: bannerField(banner, /^ {2}(karbor --os-no-client-auth .+)$/m),
   };
+}
+
+/** GETs `path` below the service's project endpoint with `token` (the admin token by default): the status and the JSON body. */
+export async function api(service: RunningService, path: string, token = service.token): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${service.karborUrl}${path}`, { headers: { 'X-Auth-Token': token } });
+  return { status: response.status, body: await response.json() };
 }
 
 /** Kills (SIGKILL) every launched child that is still running. */
