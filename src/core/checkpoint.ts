@@ -30,7 +30,7 @@ export interface CheckpointResource {
   readonly status: ResourceStatus;
   /** Why it is in `error` or `skipped`. */
   readonly reason?: string;
-  /** Plugin-defined metadata, validated against the plugin's saved-info schema. */
+  /** Plugin-defined metadata. Reserved: no hook writes it yet, and the plugin's saved-info schema is published, not enforced. */
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
