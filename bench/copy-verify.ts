@@ -19,13 +19,14 @@
  *   write checked against the source's etag) from the main bank to an empty second
  *   filesystem bank; `cp -r` and `rclone copy` (which checks md5 after each transfer) copy the
  *   data set directory to an empty directory. Destinations are removed and `sync`ed before
- *   each copy, so no copy pays for another's writeback. A second row runs the same copy
- *   operation with a **prototype** of the bank-side fs → fs copy it uses when a bank offers one
- *   (`bench/lib/fs-copy-fast-path.ts`: synchronous reads, md5 and writes in
- *   `BENCH_CV_FAST_WORKERS` (default 3) worker threads) — what the proposed driver capability
- *   would give, not what `src/bank` does today. Every copy is read back and re-hashed (full
- *   verify of the copy, not timed) before its figure counts; a third row copies again onto the
- *   finished copy (everything skipped by etag).
+ *   each copy, so no copy pays for another's writeback. Between two filesystem banks the copy
+ *   is the bank-side one (`copyObjects` asks the destination section's `copyObject`, the fs
+ *   driver's `copyFrom`: synchronous reads, md5 and writes in its copy worker threads;
+ *   `BENCH_CV_COPY_WORKERS` sets their number, default the driver's). A second row runs the same
+ *   copy with the destination's copy workers off (`copyWorkers: 0`), so the bytes stream
+ *   through `getObject` and `putObject` — the path any other pair of banks takes. Every copy is
+ *   read back and re-hashed (full verify of the copy, not timed) before its figure counts; a
+ *   third row copies again onto the finished copy (everything skipped by etag).
  * - **Full verify**: the plugin's verify at level `full` (re-reads every object and re-hashes it
  *   with sha256, the hash its manifest records for that purpose); `md5sum` (one process) and
  *   `rclone md5sum` (its default 8 checkers) over the data set files.
@@ -67,7 +68,6 @@ import { createBank, type Bank } from '../src/bank/bank.js';
 import { createFsDriver } from '../src/bank/drivers/fs.js';
 import { createSwiftDriver } from '../src/bank/drivers/swift.js';
 import { LOCAL_DIRECTORY_TYPE, createLocalDirectoryPlugin } from '../src/plugins/local-directory/index.js';
-import { CopyWorkers, withFsFastPath } from './lib/fs-copy-fast-path.js';
 import { isolatedCase, reply, runIsolated } from './lib/isolate.js';
 import { MemoryProbe } from './lib/memory.js';
 import { median, since } from './lib/stats.js';
@@ -84,7 +84,8 @@ const REPEAT = Math.max(1, Number(env('BENCH_CV_REPEAT', '5')));
 const SWIFT_MODE = env('BENCH_CV_SWIFT', 'all') as 'all' | 'small' | 'off';
 /** The local-directory plugin's default concurrency (files or objects at once), which the bench keeps. */
 const PLUGIN_CONCURRENCY = 4;
-const FAST_WORKERS = Math.max(1, Number(env('BENCH_CV_FAST_WORKERS', '3')));
+/** The destination fs driver's copy workers (`copyWorkers`); empty for the driver's default. */
+const COPY_WORKERS = env('BENCH_CV_COPY_WORKERS', '') === '' ? undefined : Number(env('BENCH_CV_COPY_WORKERS', ''));
 const PARTS = new Set(env('BENCH_CV_PARTS', 'copy,verify,swift').split(',').map((name) => name.trim()));
 const SWIFT = { authUrl: env('KARBOR_TEST_SWIFT_AUTH_URL', 'http://127.0.0.1:8080/auth/v1.0'), user: env('KARBOR_TEST_SWIFT_USER', 'test:tester'), key: env('KARBOR_TEST_SWIFT_KEY', 'testing') };
 
@@ -183,10 +184,12 @@ interface BankSpec {
   readonly kind: 'fs' | 'swift';
   /** fs: the root; swift: the container. */
   readonly where: string;
+  /** fs: the driver's `copyWorkers` (its default when absent). */
+  readonly copyWorkers?: number;
 }
 
 function openBank(spec: BankSpec): Bank {
-  if (spec.kind === 'fs') return createBank(createFsDriver({ root: spec.where }));
+  if (spec.kind === 'fs') return createBank(createFsDriver({ root: spec.where, ...(spec.copyWorkers === undefined ? {} : { copyWorkers: spec.copyWorkers }) }));
   return createBank(createSwiftDriver({ auth: { type: 'tempauth', ...SWIFT }, container: spec.where }));
 }
 
@@ -194,7 +197,7 @@ function openBank(spec: BankSpec): Bank {
 type CaseRequest =
   | { readonly op: 'baseline' }
   | { readonly op: 'protect'; readonly directory: string; readonly bank: BankSpec; readonly checkpointId: string }
-  | { readonly op: 'copy'; readonly from: BankSpec; readonly to: BankSpec; readonly checkpointId: string; readonly copyId: string; readonly repeat: number; readonly fastPath?: number }
+  | { readonly op: 'copy'; readonly from: BankSpec; readonly to: BankSpec; readonly checkpointId: string; readonly copyId: string; readonly repeat: number }
   | { readonly op: 'verify'; readonly bank: BankSpec; readonly checkpointId: string; readonly level: VerificationLevel; readonly repeat: number };
 
 /** What a child reports: the duration of each pass, its peak RSS and heap. */
@@ -229,19 +232,16 @@ async function runCase(request: CaseRequest): Promise<CaseResult> {
         await timed(async () => plugin.getProtectOperation(RESOURCE).onMain!(context));
       } else if (request.op === 'copy') {
         const destination = openBank(request.to);
-        const workers = request.fastPath === undefined ? undefined : new CopyWorkers(request.fastPath);
         try {
           for (let round = 0; round < request.repeat; round++) {
-            const section = sectionOf(destination, request.copyId, false);
             const context: CopyContext = {
               ...baseContext('copy', checkpoint, sectionOf(source, request.checkpointId, true)),
               copyCheckpoint: checkpointOf(request.copyId, 'copying'),
-              destination: workers === undefined ? section : withFsFastPath(section, { source: request.from.where, destination: request.to.where }, workers),
+              destination: sectionOf(destination, request.copyId, false),
             };
             await timed(async () => plugin.getCopyOperation!(RESOURCE).onMain!(context));
           }
         } finally {
-          await workers?.close();
           await destination.close();
         }
       } else {
@@ -394,7 +394,8 @@ interface CopyRound {
   readonly rclone?: ToolRun;
   readonly copy: CaseResult;
   readonly recopy: CaseResult;
-  readonly fast: CaseResult;
+  /** The same copy with the destination's copy workers off: streamed through this thread. */
+  readonly streamed: CaseResult;
 }
 
 interface VerifyRound {
@@ -432,18 +433,19 @@ async function copyRound(state: State, rclone: boolean): Promise<CopyRound> {
   await clean(cpDst, rcloneDst);
   const rcloneRun = rclone ? tool(`rclone copy ${quote(DATA)} ${quote(rcloneDst)}`) : undefined;
   await clean(rcloneDst, COPY_BANK);
-  const copyRequest = { op: 'copy', from: { kind: 'fs', where: MAIN_BANK }, to: { kind: 'fs', where: COPY_BANK }, checkpointId: state.checkpointId, copyId: randomUUID(), repeat: 1 } as const;
+  const to: BankSpec = { kind: 'fs', where: COPY_BANK, ...(COPY_WORKERS === undefined ? {} : { copyWorkers: COPY_WORKERS }) };
+  const copyRequest = { op: 'copy', from: { kind: 'fs', where: MAIN_BANK }, to, checkpointId: state.checkpointId, copyId: randomUUID(), repeat: 1 } as const;
   const copy = await isolated(copyRequest);
   // The same copy again: every object is already there with the same etag, nothing moves.
   const recopy = await isolated({ ...copyRequest, repeat: REPEAT });
   // Not timed: the copy is read back and re-hashed against the manifest (a failure ends the bench).
   await isolated({ op: 'verify', bank: copyRequest.to, checkpointId: copyRequest.copyId, level: 'full', repeat: 1 });
   await clean(COPY_BANK);
-  const fastRequest = { ...copyRequest, copyId: randomUUID(), fastPath: FAST_WORKERS };
-  const fast = await isolated(fastRequest);
-  await isolated({ op: 'verify', bank: fastRequest.to, checkpointId: fastRequest.copyId, level: 'full', repeat: 1 });
+  const streamedRequest = { ...copyRequest, to: { ...to, copyWorkers: 0 }, copyId: randomUUID() };
+  const streamed = await isolated(streamedRequest);
+  await isolated({ op: 'verify', bank: streamedRequest.to, checkpointId: streamedRequest.copyId, level: 'full', repeat: 1 });
   await clean(COPY_BANK);
-  return { cp, ...(rcloneRun ? { rclone: rcloneRun } : {}), copy, recopy, fast };
+  return { cp, ...(rcloneRun ? { rclone: rcloneRun } : {}), copy, recopy, streamed };
 }
 
 async function verifyRound(state: State, rclone: boolean): Promise<VerifyRound> {
@@ -496,8 +498,8 @@ function printRound(index: number, result: Round, baseline: CaseResult): void {
     lines.push(
       toolLine('copy', 'cp -r', copy.cp),
       toolLine('copy', 'rclone copy', copy.rclone),
-      oursLine('copy', 'kts copy (fs → fs bank)', copy.copy, versus(copy.copy)),
-      oursLine('copy', `kts copy + fs fast-path prototype (${FAST_WORKERS} workers)`, copy.fast, versus(copy.fast)),
+      oursLine('copy', `kts copy (fs → fs bank, bank-side, ${COPY_WORKERS ?? 'default'} copy workers)`, copy.copy, versus(copy.copy)),
+      oursLine('copy', 'kts copy (fs → fs bank, streamed: copyWorkers 0)', copy.streamed, versus(copy.streamed)),
       objectsLine('copy again', 'kts copy (all skipped)', copy.recopy),
     );
   }
@@ -548,17 +550,6 @@ function printTargets(rounds: readonly Round[], swift: SwiftResult | undefined):
   }
   if (copies.length > 0) {
     targets.push({ target: 'copy peak RSS (plain Node, baseline included)', wanted: `< ${TARGET.copyRssMiB} MiB`, figures: copies.map((item) => item.copy.maxRss / MiB), show: (value) => `${num(value, 1)} MiB`, met: (value) => value < TARGET.copyRssMiB });
-  }
-  // The same three targets for the copy through the prototype of the proposed fs fast path.
-  const prototype = 'copy with the fs fast-path prototype';
-  if (ran(copies, (item) => item.rclone)) {
-    targets.push({ target: `${prototype} vs rclone copy`, wanted: `≥ ${TARGET.copyVsRclone}×`, figures: copies.map((item) => item.rclone!.ms / item.fast.ms[0]!), show: times, met: (value) => value >= TARGET.copyVsRclone });
-  }
-  if (ran(copies, (item) => item.cp)) {
-    targets.push({ target: `${prototype} vs cp -r`, wanted: `≥ ${TARGET.copyVsCp}×`, figures: copies.map((item) => item.cp.ms / item.fast.ms[0]!), show: times, met: (value) => value >= TARGET.copyVsCp });
-  }
-  if (copies.length > 0) {
-    targets.push({ target: `${prototype}: peak RSS`, wanted: `< ${TARGET.copyRssMiB} MiB`, figures: copies.map((item) => item.fast.maxRss / MiB), show: (value) => `${num(value, 1)} MiB`, met: (value) => value < TARGET.copyRssMiB });
   }
   if (ran(verifies, (item) => item.md5sum)) {
     targets.push({ target: 'full verify throughput vs md5sum', wanted: `≥ ${TARGET.fullVsMd5sum}×`, figures: verifies.map((item) => item.md5sum.ms / item.full.ms[0]!), show: times, met: (value) => value >= TARGET.fullVsMd5sum });

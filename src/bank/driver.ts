@@ -58,6 +58,19 @@ export interface BankDriver {
   list(options?: ListOptions): Promise<ListPage>;
   /** Deletes an object; absent objects are not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Bank-side copy (optional): stores under `key` the bytes of `sourceKey` in `source` (this
+   * driver or another), moved by the back-end instead of streamed through the caller — exactly
+   * `put(key, <those bytes>, options)`: `options.etag` is checked against the bytes written
+   * (`KTS_ERR_BANK_INTEGRITY`, nothing written), `ifNoneMatch` / `ifMatch` are honoured as by
+   * `put`, `metadata` is stored, `durable` is obeyed, and an aborted `signal` is
+   * `KTS_ERR_CANCELLED` leaving nothing behind. A missing source object is the
+   * `KTS_ERR_BANK_OBJECT_NOT_FOUND` that `source.get(sourceKey)` would give. Resolves
+   * `undefined`, having done nothing, when it cannot copy from `source` (another kind of
+   * driver): the facade's caller then streams the bytes. Both keys arrive validated and
+   * normalised, as for every operation. The filesystem driver copies from filesystem drivers.
+   */
+  copyFrom?(key: string, source: BankDriver, sourceKey: string, options?: PutObjectOptions): Promise<ObjectInfo | undefined>;
   /** Lease primitives, when `capabilities.leases` is true. */
   readonly leases?: LeaseOperations;
   /** Releases connections, timers and handles. */

@@ -8,6 +8,11 @@
  * `KTS_ERR_BANK_UNSUPPORTED` instead of silently overwriting. Keys in results are relative to
  * the section.
  *
+ * **Bank-side copy.** {@link Section.copyObject} lets the driver move an object's bytes from
+ * another section itself (`BankDriver.copyFrom`, e.g. filesystem to filesystem in worker
+ * threads) under `putObject`'s contract; the bank-copy plugin's `copyObjects` uses it when a
+ * destination offers it (its `ObjectCopier`), and streams otherwise.
+ *
  * @module
  */
 import { Readable } from 'node:stream';
@@ -115,6 +120,29 @@ export class Section implements BankSection {
       throw error;
     }
     return this.#relativeInfo(await this.#context.driver.put(full, body, checked), key);
+  }
+
+  /**
+   * Exactly `putObject(key, <the bytes of source's sourceKey>, options)`, done by the bank's
+   * driver when it can copy from the driver behind `source` (a section of a bank made by
+   * {@link createBank}; the same bank or another): the expected `etag` is checked against the
+   * bytes written (`KTS_ERR_BANK_INTEGRITY`, nothing written), conditions are honoured,
+   * metadata is stored, `signal` cancels, and a missing source object is
+   * `KTS_ERR_BANK_OBJECT_NOT_FOUND`. Both keys are validated and mapped as for `putObject` and
+   * `getObject`, and a read-only section refuses (`KTS_ERR_BANK_READONLY`) before anything
+   * else. Resolves `undefined`, having done nothing, when there is no bank-side path between
+   * the two (the driver has no `copyFrom`, declines this source, or `source` is not a section
+   * of a bank): the caller then streams through `getObject` and `putObject`.
+   */
+  async copyObject(key: string, source: BankSection, sourceKey: string, options: PutObjectOptions = {}): Promise<ObjectInfo | undefined> {
+    const full = this.#writableKey('copyObject', key);
+    const checked = normalisePutOptions(options);
+    this.#requireConditionalPut(full, checked);
+    const { driver } = this.#context;
+    if (driver.copyFrom === undefined || !(source instanceof Section)) return undefined;
+    const from = source.#fullKey(sourceKey);
+    const info = await driver.copyFrom(full, source.#context.driver, from, checked);
+    return info === undefined ? undefined : this.#relativeInfo(info, key);
   }
 
   /**

@@ -16,13 +16,17 @@
  *   exclusive only within one process. Run one process per root, or use a back-end with atomic
  *   conditional writes when several processes or nodes share a bank.
  * - **No native leases**: the bank facade keeps them as lease documents over conditional put.
+ * - **Bank-side copy** (`copyFrom`) from any fs driver: the content moves from the source's
+ *   content file into the temporary file inside worker threads (`fs-copy.ts`), then commits as
+ *   a put does — same etag check, conditions, commit and clean-up. The workers start on first
+ *   use, never keep the process alive, and stop on `close()`.
  * - **Limits**: on a case-insensitive filesystem, keys differing only in case collide; symbolic
  *   links inside the root are not listed; crash leftovers (`%tmp-*`) are not swept.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
@@ -33,6 +37,7 @@ import { discardBody, resolveRange } from '../internal/body.js';
 import { cancelled, integrityError, invalidOption, ioError, objectNotFound } from '../internal/errors.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
 import { takePage } from '../listing.js';
+import { ContentCopier, MAX_COPY_WORKERS, defaultCopyWorkers, copySourceOf, registerCopySource } from './fs-copy.js';
 import { DATA_PREFIX, META_FILE, TEMP_PREFIX, dataFile, infoOf, isInside, objectDirectory, parseSidecar, type Sidecar } from './fs-layout.js';
 import { walkKeys } from './fs-walk.js';
 import { writeHashed, type HashedContent } from './fs-write.js';
@@ -47,6 +52,12 @@ export interface FsDriverOptions {
    * @default false
    */
   readonly durable?: boolean;
+  /**
+   * Worker threads for bank-side copies from fs drivers (`copyFrom`), 0 to decline them (the
+   * facade then streams the bytes through this thread).
+   * @default one more than the available cores, at most 4
+   */
+  readonly copyWorkers?: number;
 }
 
 const READ_RETRIES = 5;
@@ -95,7 +106,12 @@ async function writeSmallFile(path: string, text: string, durable: boolean): Pro
 export function createFsDriver(options: FsDriverOptions): BankDriver {
   if (typeof options?.root !== 'string' || options.root === '') throw invalidOption('root', 'a non-empty path', options?.root);
   const root = resolve(options.root);
+  const copyWorkers = options.copyWorkers ?? defaultCopyWorkers();
+  if (!Number.isSafeInteger(copyWorkers) || copyWorkers < 0 || copyWorkers > MAX_COPY_WORKERS) {
+    throw invalidOption('copyWorkers', `an integer from 0 to ${MAX_COPY_WORKERS}`, options.copyWorkers);
+  }
   const mutex = new KeyedMutex();
+  const copier = new ContentCopier(copyWorkers);
 
   function classify(operation: string, key: string, error: unknown): Error {
     if (isFrameworkError(error)) return error;
@@ -131,7 +147,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
   }
 
   /** Creates the object directory and an exclusive temporary file in it (retrying the rare race with a delete pruning the directory). */
-  async function createTemp(directory: string): Promise<{ path: string; handle: Awaited<ReturnType<typeof open>> }> {
+  async function createTemp(directory: string): Promise<{ path: string; handle: FileHandle }> {
     for (let attempt = 1; ; attempt++) {
       await mkdir(directory, { recursive: true });
       const path = join(directory, `${TEMP_PREFIX}${randomUUID()}`);
@@ -145,7 +161,6 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
 
   async function put(key: string, body: ObjectBody, putOptions: PutObjectOptions = {}): Promise<ObjectInfo> {
     const { signal } = putOptions;
-    const durable = putOptions.durable ?? options.durable ?? false;
     let directory: string;
     try {
       directory = objectDirectory(root, key);
@@ -154,13 +169,30 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
       discardBody(body);
       throw error;
     }
+    return store('put', key, directory, putOptions, (handle) => writeHashed(handle, body, signal));
+  }
+
+  /**
+   * Writes a new version of `key`: `fill` writes the content into a fresh temporary file and
+   * answers its md5 and size; then the expected etag is checked and the version committed
+   * (conditions, rename, sidecar). On any failure or cancellation the temporary file goes.
+   */
+  async function store(
+    operation: 'put' | 'copy',
+    key: string,
+    directory: string,
+    putOptions: PutObjectOptions,
+    fill: (handle: FileHandle) => Promise<HashedContent>,
+  ): Promise<ObjectInfo> {
+    const { signal } = putOptions;
+    const durable = putOptions.durable ?? options.durable ?? false;
     let temp: string | undefined;
     try {
       const created = await createTemp(directory);
       temp = created.path;
       let content: HashedContent;
       try {
-        content = await writeHashed(created.handle, body, signal);
+        content = await fill(created.handle);
         if (durable) await created.handle.sync();
       } finally {
         await created.handle.close();
@@ -176,8 +208,8 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
         await ignoreMissing(unlink(temp)).catch(() => undefined);
         await pruneEmpty(directory);
       }
-      if (signal?.aborted) throw cancelled('put', key, signal);
-      throw classify('put', key, error);
+      if (signal?.aborted) throw cancelled(operation, key, signal);
+      throw classify(operation, key, error);
     }
   }
 
@@ -218,41 +250,82 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     return infoOf(sidecar);
   }
 
+  /**
+   * Opens the content file of `key`'s current version (`KTS_ERR_BANK_OBJECT_NOT_FOUND` when
+   * absent), reading the sidecar again when a concurrent write replaced that version meanwhile.
+   */
+  async function openContent(key: string): Promise<{ sidecar: Sidecar; handle: FileHandle }> {
+    const directory = objectDirectory(root, key);
+    let previous: string | undefined;
+    for (let attempt = 1; attempt <= READ_RETRIES; attempt++) {
+      const sidecar = await readSidecar(directory);
+      if (sidecar === undefined) throw objectNotFound(key);
+      try {
+        return { sidecar, handle: await open(dataFile(directory, sidecar.version), 'r') };
+      } catch (error) {
+        // A concurrent write replaced this version between our two reads: read again.
+        if (errnoOf(error) !== 'ENOENT') throw error;
+        if (previous === sidecar.version) break;
+        previous = sidecar.version;
+      }
+    }
+    throw new BankError(`The content of ${JSON.stringify(key)} is missing from the filesystem bank`, {
+      code: 'KTS_ERR_BANK_INTEGRITY',
+      details: { key },
+    });
+  }
+
   async function get(key: string, getOptions: GetObjectOptions = {}): Promise<Readable> {
     const { signal } = getOptions;
     try {
       if (signal?.aborted) throw cancelled('get', key, signal);
-      const directory = objectDirectory(root, key);
-      let previous: string | undefined;
-      for (let attempt = 1; attempt <= READ_RETRIES; attempt++) {
-        const sidecar = await readSidecar(directory);
-        if (sidecar === undefined) throw objectNotFound(key);
-        const range = resolveRange(sidecar.size, getOptions);
-        let handle;
-        try {
-          handle = await open(dataFile(directory, sidecar.version), 'r');
-        } catch (error) {
-          // A concurrent write replaced this version between our two reads: read again.
-          if (errnoOf(error) !== 'ENOENT') throw error;
-          if (previous === sidecar.version) break;
-          previous = sidecar.version;
-          continue;
-        }
-        let stream: Readable;
-        if (range === undefined) {
-          await handle.close();
-          stream = Readable.from([], { objectMode: false });
-        } else {
-          stream = handle.createReadStream({ start: range.start, end: range.end, autoClose: true });
-        }
-        return signal === undefined ? stream : addAbortSignal(signal, stream);
+      const { sidecar, handle } = await openContent(key);
+      let range: ReturnType<typeof resolveRange>;
+      try {
+        range = resolveRange(sidecar.size, getOptions);
+      } catch (error) {
+        await handle.close();
+        throw error;
       }
-      throw new BankError(`The content of ${JSON.stringify(key)} is missing from the filesystem bank`, {
-        code: 'KTS_ERR_BANK_INTEGRITY',
-        details: { key },
-      });
+      let stream: Readable;
+      if (range === undefined) {
+        await handle.close();
+        stream = Readable.from([], { objectMode: false });
+      } else {
+        stream = handle.createReadStream({ start: range.start, end: range.end, autoClose: true });
+      }
+      return signal === undefined ? stream : addAbortSignal(signal, stream);
     } catch (error) {
       throw classify('get', key, error);
+    }
+  }
+
+  /** What other fs drivers copying from this one may do: open a key's current content. */
+  async function openForCopy(key: string): Promise<FileHandle> {
+    try {
+      return (await openContent(key)).handle;
+    } catch (error) {
+      throw classify('get', key, error);
+    }
+  }
+
+  /** Bank-side copy from an fs driver (see {@link BankDriver.copyFrom}); `undefined` for any other source. */
+  async function copyFrom(key: string, source: BankDriver, sourceKey: string, copyOptions: PutObjectOptions = {}): Promise<ObjectInfo | undefined> {
+    const from = copySourceOf(source);
+    if (from === undefined || !copier.usable) return undefined;
+    const { signal } = copyOptions;
+    let directory: string;
+    try {
+      directory = objectDirectory(root, key);
+      if (signal?.aborted) throw cancelled('copy', key, signal);
+    } catch (error) {
+      throw classify('copy', key, error);
+    }
+    const input = await from.openContent(sourceKey);
+    try {
+      return await store('copy', key, directory, copyOptions, (output) => copier.copy(input, output, signal));
+    } finally {
+      await input.close();
     }
   }
 
@@ -294,7 +367,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     }
   }
 
-  return {
+  const driver: BankDriver = {
     name: 'fs',
     capabilities: { conditionalPut: true, leases: false, ranges: true },
     put,
@@ -302,5 +375,9 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     head,
     list,
     delete: remove,
+    copyFrom,
+    close: () => copier.close(),
   };
+  registerCopySource(driver, { openContent: openForCopy });
+  return driver;
 }

@@ -1,0 +1,280 @@
+/**
+ * The filesystem driver's bank-side copy (`BankDriver.copyFrom`, offered by sections as
+ * `copyObject`): real files in temporary directories, real worker threads.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createBank, createFsDriver, createMemoryDriver, type Bank, type BankSection, type ObjectInfo, type PutObjectOptions } from '../../src/bank/index.js';
+import { COPY_CHUNK_BYTES } from '../../src/bank/drivers/fs-copy.js';
+import { copyObjects } from '../../src/plugins/bank-copy/index.js';
+
+/** What the sections of a bank made by `createBank` offer beyond `BankSection`. */
+type Copier = BankSection & {
+  copyObject(key: string, source: BankSection, sourceKey: string, options?: PutObjectOptions): Promise<ObjectInfo | undefined>;
+};
+
+const copier = (section: BankSection): Copier => section as Copier;
+const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
+
+let dirs: string[];
+let sourceRoot: string;
+let destinationRoot: string;
+let source: Bank;
+let destination: Bank;
+
+async function newRoot(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kts-fs-copy-'));
+  dirs.push(dir);
+  return dir;
+}
+
+beforeEach(async () => {
+  dirs = [];
+  sourceRoot = await newRoot();
+  destinationRoot = await newRoot();
+  source = createBank(createFsDriver({ root: sourceRoot }));
+  destination = createBank(createFsDriver({ root: destinationRoot }));
+});
+
+afterEach(async () => {
+  await source.close();
+  await destination.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** Every file and directory under `root`, relative, sorted. */
+async function tree(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true });
+  return entries.map((entry) => entry.split(sep).join('/')).sort();
+}
+
+async function readAll(bank: BankSection, key: string): Promise<Buffer> {
+  return Buffer.concat(await (await bank.getObject(key)).toArray());
+}
+
+/** Replaces the content file of `key`'s current version in the source bank with `replace(path)`. */
+async function replaceContent(key: string, version: string, replace: (path: string) => Promise<void>): Promise<void> {
+  const path = join(sourceRoot, ...key.split('/'), `%v-${version}`);
+  await unlink(path);
+  await replace(path);
+}
+
+/** Waits until a temporary file under `root` holds at least one byte. */
+async function untilTempFileGrows(root: string): Promise<void> {
+  for (;;) {
+    for (const entry of await tree(root)) {
+      if (!entry.split('/').at(-1)!.startsWith('%tmp-')) continue;
+      const size = await stat(join(root, entry)).then((info) => info.size, () => 0);
+      if (size > 0) return;
+    }
+    await sleep(5);
+  }
+}
+
+describe('fs bank-side copy', () => {
+  const sizes = [0, 1, COPY_CHUNK_BYTES - 1, COPY_CHUNK_BYTES, COPY_CHUNK_BYTES + 1, 3 * COPY_CHUNK_BYTES, 5 * 1024 * 1024 + 7];
+
+  it.each(sizes)('copies %i bytes with their etag and metadata, between sections with other prefixes', async (size) => {
+    const bytes = randomBytes(size);
+    const from = source.section('checkpoints/a');
+    const to = copier(destination.section('copies/b'));
+    const original = await from.putObject('data/x', bytes, { metadata: { part: '7', kind: 'blob' } });
+    const copied = await to.copyObject('data/y', from, 'data/x', { etag: original.etag, metadata: original.metadata, ifNoneMatch: '*' });
+    expect(copied).toMatchObject({ key: 'data/y', size, etag: md5(bytes), metadata: { part: '7', kind: 'blob' } });
+    expect(copied!.version).not.toBe(original.version);
+    expect(await to.head('data/y')).toMatchObject({ key: 'data/y', size, etag: original.etag, version: copied!.version, metadata: original.metadata });
+    expect((await readAll(to, 'data/y')).equals(bytes)).toBe(true);
+    // Exactly the layout a put leaves: a sidecar and one content file, no temporary file.
+    expect(await tree(join(destinationRoot, 'copies/b/data/y'))).toEqual(['%meta.json', `%v-${copied!.version}`]);
+    const sidecar = JSON.parse(await readFile(join(destinationRoot, 'copies/b/data/y/%meta.json'), 'utf8'));
+    expect(sidecar).toMatchObject({ key: 'copies/b/data/y', size, etag: original.etag, metadata: original.metadata });
+  });
+
+  it('copies within one bank, and replaces an object given its current version', async () => {
+    const first = await source.putObject('a', Buffer.from('first'));
+    const target = await source.putObject('b', Buffer.from('old content'));
+    const copied = await copier(source).copyObject('b', source, 'a', { ifMatch: target.version, durable: true });
+    expect(copied).toMatchObject({ key: 'b', etag: first.etag, size: 5 });
+    expect((await readAll(source, 'b')).toString()).toBe('first');
+    expect(await tree(join(sourceRoot, 'b'))).toEqual(['%meta.json', `%v-${copied!.version}`]);
+  });
+
+  it('refuses ifNoneMatch "*" when the object exists, leaving it as it was', async () => {
+    await source.putObject('k', Buffer.from('new'));
+    const existing = await destination.putObject('k', Buffer.from('existing'));
+    await expect(copier(destination).copyObject('k', source, 'k', { ifNoneMatch: '*' })).rejects.toMatchObject({ code: 'KTS_ERR_BANK_PRECONDITION_FAILED' });
+    expect((await readAll(destination, 'k')).toString()).toBe('existing');
+    expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${existing.version}`]);
+  });
+
+  it('refuses a stale ifMatch, leaving the object as it was', async () => {
+    await source.putObject('k', Buffer.from('new'));
+    const stale = await destination.putObject('k', Buffer.from('one'));
+    const current = await destination.putObject('k', Buffer.from('two'));
+    await expect(copier(destination).copyObject('k', source, 'k', { ifMatch: stale.version })).rejects.toMatchObject({ code: 'KTS_ERR_BANK_PRECONDITION_FAILED' });
+    expect((await readAll(destination, 'k')).toString()).toBe('two');
+    expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${current.version}`]);
+  });
+
+  it('refuses bytes that do not match the expected etag (KTS_ERR_BANK_INTEGRITY), writing nothing', async () => {
+    const bytes = randomBytes(COPY_CHUNK_BYTES * 2 + 5);
+    await source.putObject('data/k', bytes);
+    const wrong = md5(Buffer.from('something else'));
+    const error = await copier(destination).copyObject('data/k', source, 'data/k', { etag: wrong }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { expected: wrong, actual: md5(bytes) } });
+    expect(await destination.head('data/k')).toBeUndefined();
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('a missing source object is the not-found error getObject gives, and leaves nothing', async () => {
+    const from = source.section('s');
+    const expected = await from.getObject('absent').catch((caught: unknown) => caught);
+    const error = await copier(destination).copyObject('k', from, 'absent').catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_OBJECT_NOT_FOUND', details: { key: 's/absent' } });
+    expect((error as Error).message).toBe((expected as Error).message);
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('a failing read is KTS_ERR_BANK_IO, leaves nothing, and the workers go on copying', async () => {
+    const info = await source.putObject('broken', Buffer.from('bytes'));
+    // A directory where the content file was: opening it works, reading it fails (EISDIR).
+    await replaceContent('broken', info.version, (path) => mkdir(path));
+    await expect(copier(destination).copyObject('k', source, 'broken')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_IO' });
+    expect(await tree(destinationRoot)).toEqual([]);
+    await source.putObject('fine', Buffer.from('fine'));
+    expect(await copier(destination).copyObject('k', source, 'fine')).toMatchObject({ size: 4 });
+  });
+
+  it('cancelling a running copy stops its worker and removes the temporary file', async () => {
+    const info = await source.putObject('endless', Buffer.from('x'));
+    // Content that never ends: the copy runs until it is cancelled.
+    await replaceContent('endless', info.version, (path) => symlink('/dev/zero', path));
+    const controller = new AbortController();
+    const copying = copier(destination).copyObject('data/k', source, 'endless', { signal: controller.signal });
+    await untilTempFileGrows(destinationRoot);
+    controller.abort();
+    await expect(copying).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+    expect(await tree(destinationRoot)).toEqual([]);
+    // The worker stopped and takes the next job.
+    await source.putObject('small', Buffer.from('small'));
+    expect(await copier(destination).copyObject('data/k', source, 'small')).toMatchObject({ size: 5 });
+  });
+
+  it('cancelling a copy waiting for a worker drops it and removes its temporary file', async () => {
+    const root = await newRoot();
+    const oneWorker = createBank(createFsDriver({ root, copyWorkers: 1 }));
+    try {
+      const info = await source.putObject('endless', Buffer.from('x'));
+      await replaceContent('endless', info.version, (path) => symlink('/dev/zero', path));
+      await source.putObject('small', Buffer.from('small'));
+      const busy = new AbortController();
+      const running = copier(oneWorker).copyObject('a', source, 'endless', { signal: busy.signal });
+      const waiting = new AbortController();
+      const queued = copier(oneWorker).copyObject('b', source, 'small', { signal: waiting.signal });
+      // `b` has its temporary file, and waits for the only worker, busy with `a` until cancelled.
+      for (;;) {
+        if ((await tree(root)).some((entry) => entry.startsWith('b/%tmp-'))) break;
+        await sleep(5);
+      }
+      waiting.abort();
+      await expect(queued).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+      expect(await tree(root)).not.toContain('b');
+      busy.abort();
+      await expect(running).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+      expect(await tree(root)).toEqual([]);
+    } finally {
+      await oneWorker.close();
+    }
+  });
+
+  it('an already aborted signal is KTS_ERR_CANCELLED before anything is written', async () => {
+    await source.putObject('k', Buffer.from('bytes'));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(copier(destination).copyObject('k', source, 'k', { signal: controller.signal })).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('resolves undefined, writing nothing, when the source is not an fs bank', async () => {
+    const memory = createBank(createMemoryDriver());
+    await memory.putObject('k', Buffer.from('bytes'));
+    expect(await copier(destination).copyObject('k', memory, 'k')).toBeUndefined();
+    expect(await tree(destinationRoot)).toEqual([]);
+    // And a memory bank has no bank-side copy from anything.
+    expect(await copier(memory).copyObject('other', source, 'k')).toBeUndefined();
+  });
+
+  it('resolves undefined when the driver has no copy workers (copyWorkers: 0)', async () => {
+    const noWorkers = createBank(createFsDriver({ root: await newRoot(), copyWorkers: 0 }));
+    await source.putObject('k', Buffer.from('bytes'));
+    expect(await copier(noWorkers).copyObject('k', source, 'k')).toBeUndefined();
+    expect(() => createFsDriver({ root: destinationRoot, copyWorkers: 99 })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION' }));
+  });
+
+  it('validates and maps both keys as putObject and getObject do, and a read-only section refuses', async () => {
+    await source.putObject('a/b', Buffer.from('bytes'));
+    const to = copier(destination);
+    await expect(to.copyObject('../x', source, 'a/b')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_KEY_INVALID' });
+    await expect(to.copyObject('x', source, 'a/../b')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_KEY_INVALID' });
+    await expect(to.copyObject('.kts/leases/x', source, 'a/b')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_KEY_INVALID' });
+    await expect(copier(destination.section('ro', { readOnly: true })).copyObject('x', source, 'a/b')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_READONLY' });
+    // Normalised as everywhere else: `./a//b` is `a/b`.
+    expect(await to.copyObject('c//./d', source.section('a'), './b')).toMatchObject({ key: 'c/d', size: 5 });
+    expect(await tree(destinationRoot)).toContain('c/d/%meta.json');
+  });
+
+  it('close() stops the workers; a later copy starts them again', async () => {
+    await source.putObject('k', Buffer.from('bytes'));
+    expect(await copier(destination).copyObject('one', source, 'k')).toMatchObject({ size: 5 });
+    await destination.close();
+    expect(await copier(destination).copyObject('two', source, 'k')).toMatchObject({ size: 5 });
+  });
+});
+
+describe('copyObjects between two fs banks', () => {
+  it('moves every object through the bank-side copy, never streaming through getObject and putObject', async () => {
+    const contents = new Map<string, Buffer>();
+    const from = source.section('checkpoints/c1/resources/r');
+    for (const [index, size] of [0, 1, 300_001, COPY_CHUNK_BYTES, 3 * 1024 * 1024 + 1].entries()) {
+      const bytes = randomBytes(size);
+      contents.set(`data/${index}`, bytes);
+      await from.putObject(`data/${index}`, bytes, { metadata: { part: String(index) } });
+    }
+    await from.putJson('manifest.json', { parts: contents.size });
+    const gets = vi.spyOn(source.driver, 'get');
+    const puts = vi.spyOn(destination.driver, 'put');
+    const copies = vi.spyOn(destination.driver, 'copyFrom' as never) as unknown as { mock: { calls: unknown[][] } };
+    const to = destination.section('checkpoints/c2/resources/r');
+    const result = await copyObjects(source.section('checkpoints/c1/resources/r', { readOnly: true }), to);
+    expect([...result.created].sort()).toEqual([...contents.keys(), 'manifest.json'].sort());
+    expect(copies.mock.calls).toHaveLength(contents.size + 1);
+    expect(gets).not.toHaveBeenCalled();
+    expect(puts).not.toHaveBeenCalled();
+    for (const [key, bytes] of contents) {
+      expect((await readAll(to, key)).equals(bytes)).toBe(true);
+      expect(await to.head(key)).toMatchObject({ etag: md5(bytes), size: bytes.length, metadata: { part: key.split('/')[1] } });
+    }
+    expect(await to.getJson('manifest.json')).toMatchObject({ value: { parts: contents.size } });
+    // A second run finds everything there: nothing moves.
+    const again = await copyObjects(from, to);
+    expect(again.skipped).toHaveLength(contents.size + 1);
+    expect(copies.mock.calls).toHaveLength(contents.size + 1);
+  });
+
+  it('from a memory bank, the fs bank declines and the objects stream', async () => {
+    const memory = createBank(createMemoryDriver());
+    await memory.putObject('data/0', randomBytes(70_000));
+    await memory.putObject('data/1', randomBytes(10));
+    const copies = vi.spyOn(destination.driver, 'copyFrom' as never) as unknown as { mock: { results: { value: unknown }[] } };
+    const result = await copyObjects(memory, destination);
+    expect([...result.created].sort()).toEqual(['data/0', 'data/1']);
+    // Asked (once per transfer started before the first answer), declined every time.
+    expect(copies.mock.results.length).toBeGreaterThan(0);
+    for (const call of copies.mock.results) expect(await call.value).toBeUndefined();
+    for (const key of result.created) expect((await destination.head(key))?.etag).toBe((await memory.head(key))?.etag);
+  });
+});
