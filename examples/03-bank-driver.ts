@@ -22,8 +22,20 @@ import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { BankError, CancelledError, NotFoundError, isFrameworkError } from 'karbor-ts';
-import { checkConditions, createBank, selectPage, type BankDriver, type ObjectBody, type ObjectInfo, type PutObjectOptions } from 'karbor-ts/bank';
+import { BankError } from 'karbor-ts';
+import {
+  cancelled,
+  checkConditions,
+  createBank,
+  integrityError,
+  ioError,
+  objectNotFound,
+  selectPage,
+  type BankDriver,
+  type ObjectBody,
+  type ObjectInfo,
+  type PutObjectOptions,
+} from 'karbor-ts/bank';
 
 /** Options of {@link createJsonFileDriver}. */
 export interface JsonFileDriverOptions {
@@ -43,11 +55,6 @@ interface BankFile {
 }
 
 const FORMAT = 'json-file-bank/1';
-
-const cancelled = (operation: string, key: string, signal?: AbortSignal) =>
-  new CancelledError(`Bank ${operation} of ${JSON.stringify(key)} was cancelled`, { cause: signal?.reason });
-const ioError = (operation: string, key: string, cause: unknown) =>
-  isFrameworkError(cause) ? cause : new BankError(`Bank ${operation} of ${JSON.stringify(key)} failed: ${String(cause)}`, { details: { key }, cause });
 
 type Entry = BankFile['objects'][number];
 
@@ -126,7 +133,7 @@ export function createJsonFileDriver(options: JsonFileDriverOptions): BankDriver
       const data = Buffer.concat(chunks);
       const etag = hash.digest('hex');
       if (putOptions.etag !== undefined && putOptions.etag !== etag) {
-        throw new BankError(`Content of ${JSON.stringify(key)} has md5 ${etag}, expected ${putOptions.etag}`, { code: 'KTS_ERR_BANK_INTEGRITY', details: { key } });
+        throw integrityError(key, putOptions.etag, etag);
       }
       return change((next) => {
         if (signal?.aborted) throw cancelled('put', key, signal);
@@ -144,7 +151,7 @@ export function createJsonFileDriver(options: JsonFileDriverOptions): BankDriver
       await nextTurn();
       if (getOptions.signal?.aborted) throw cancelled('get', key, getOptions.signal);
       const stored = objects.get(key);
-      if (stored === undefined) throw new NotFoundError(`No object ${JSON.stringify(key)} in the bank`, { code: 'KTS_ERR_BANK_OBJECT_NOT_FOUND', details: { key } });
+      if (stored === undefined) throw objectNotFound(key);
       // Inclusive range; an end past the last byte is clamped, a start past it reads nothing.
       const bytes = stored.data.subarray(getOptions.start ?? 0, (getOptions.end ?? stored.data.length) + 1);
       const stream = Readable.from([bytes], { objectMode: false });

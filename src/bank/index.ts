@@ -18,6 +18,8 @@ export { createFsDriver, type FsDriverOptions } from './drivers/fs.js';
 export { createMemoryDriver, type MemoryDriverOptions } from './drivers/memory.js';
 /** The conditional-write rule, for third-party drivers. */
 export { checkConditions } from './internal/conditions.js';
+/** The coded errors a driver throws, worded and shaped as the built-in drivers do. */
+export { cancelled, integrityError, ioError, objectNotFound, preconditionFailed } from './internal/errors.js';
 /** The key grammar and the listing order. */
 export {
   MAX_KEY_BYTES,
