@@ -17,6 +17,12 @@
  *   (seeding then takes ~40 s: one transaction per insert).
  * - Paths: `GET /v1/<project>/verifications?limit=100` (list) and
  *   `GET /v1/<project>/verifications/<id>` (show), with `X-Auth-Token`; the ceiling serves `/`.
+ *   The records do not change while measured, so both figures are the steady state of clients
+ *   polling unchanged records: the API answers from its view cache (each record's JSON rendered
+ *   once per store revision, and the list page's bytes reused while the store lists the same
+ *   ids at the same revisions — see the Performance section of docs/http.md).
+ *   `BENCH_HTTP_VIEW_CACHE` sets the API's `viewCacheSize` (0: every record viewed and
+ *   serialised on every request, the cost of a page whose records all changed).
  * - Each figure: `BENCH_HTTP_CONNECTIONS` (default 64) connections for `BENCH_HTTP_SECONDS`
  *   (default 10) seconds, after `BENCH_HTTP_WARMUP_SECONDS` (default 2) of warm-up per path.
  *   `BENCH_HTTP_TOOLS=autocannon,wrk` picks the load generators (wrk: `BENCH_HTTP_WRK`,
@@ -72,6 +78,7 @@ const PROFILE = ['1', 'true', 'yes'].includes((process.env.BENCH_HTTP_PROFILE ??
 const PROFILE_SECONDS = Math.max(1, Number(process.env.BENCH_HTTP_PROFILE_SECONDS ?? 5));
 const LIST_LIMIT = 100;
 const STORE = process.env.BENCH_HTTP_STORE === 'sqlite' ? 'sqlite' : 'memory';
+const VIEW_CACHE = process.env.BENCH_HTTP_VIEW_CACHE === undefined ? undefined : Math.max(0, Number(process.env.BENCH_HTTP_VIEW_CACHE));
 
 const PROJECT = '6b1f1a4e2e5b4c7e9d2f3a4b5c6d7e8f';
 const PROVIDER_ID = 'cf56bd3e-97a7-4078-b6d5-f36246333fd9';
@@ -133,7 +140,10 @@ async function startApi(): Promise<{ port: number; showId: string; close(): Prom
   });
   const ids = await seedVerifications(store);
   const authenticator = createTokenTable([{ token: TOKEN, userId: 'bench-user', projectId: PROJECT, roles: ['member'] }]);
-  const server = await serveKarborApi(createKarborApi({ service, authenticator }), { hostname: '127.0.0.1', port: 0 });
+  const server = await serveKarborApi(createKarborApi({ service, authenticator, ...(VIEW_CACHE === undefined ? {} : { viewCacheSize: VIEW_CACHE }) }), {
+    hostname: '127.0.0.1',
+    port: 0,
+  });
   return {
     port: server.port,
     showId: ids[ids.length >> 1]!,
@@ -701,7 +711,8 @@ async function main(): Promise<void> {
     // Three server children, idle but for the one under load: the API, the ceiling, the Hono floor.
     const api = await startServer(file, 'api');
     servers.push(api);
-    console.log(`\nKarbor API (${STORE} store, ${num(RECORDS)} verifications in the project) started and seeded in ${num((performance.now() - started) / 1000, 1)} s`);
+    const cache = VIEW_CACHE === undefined ? 'default view cache' : VIEW_CACHE === 0 ? 'view cache off' : `view cache of ${num(VIEW_CACHE)}`;
+    console.log(`\nKarbor API (${STORE} store, ${cache}, ${num(RECORDS)} verifications in the project) started and seeded in ${num((performance.now() - started) / 1000, 1)} s`);
     const ceiling = await startServer(file, 'ceiling');
     servers.push(ceiling);
     const hono = await startServer(file, 'hono');

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
 import {
   AuthenticationError,
   ForbiddenError,
@@ -21,6 +22,7 @@ import {
 import type { ProtectionService, RequestContext } from '../protection/index.js';
 import type { Authenticator, Identity } from './auth.js';
 import { readJsonBody } from './body.js';
+import { DEFAULT_VIEW_CACHE_SIZE, ViewCache } from './view-cache.js';
 import { toFault } from './faults.js';
 import { buildOpenApi } from './openapi.js';
 import { Policy } from './policy.js';
@@ -46,6 +48,13 @@ export interface KarborApiOptions {
   readonly logger?: Logger;
   /** The schema validator to share. @default a new one */
   readonly validator?: SchemaValidator;
+  /**
+   * How many rendered record views (the JSON of one restore, verification or copy) the API
+   * caches per collection, keyed by the store's revision of the record, so that lists and shows
+   * skip viewing and serialising records that have not changed; 0 turns the cache off.
+   * @default 4096
+   */
+  readonly viewCacheSize?: number;
 }
 
 /** The API: a fetch handler plus the Hono app to mount elsewhere. */
@@ -71,6 +80,7 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
   const maxLimit = options.maxLimit ?? 1000;
   const logger = options.logger ?? silentLogger;
   const validator = options.validator ?? new SchemaValidator();
+  const views = viewCacheOf(options.viewCacheSize);
   const openapi = buildOpenApi(API_ROUTES);
   const app = new Hono<KarborApiEnv>({ getPath: normalisedPath });
 
@@ -84,7 +94,18 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
     if (fault.error.code === 'KTS_ERR_METHOD_NOT_ALLOWED') headers['Allow'] = String(fault.error.details['allow'] ?? '');
     return jsonResponse(fault.body, fault.status, headers);
   });
-  app.notFound(() => {
+  // A known path asked with another method is a 405, found here rather than by a catch-all
+  // route per path, so that a request the API serves matches one route only.
+  const routePaths = new TrieRouter<readonly string[]>();
+  app.notFound((c) => {
+    const [[match]] = routePaths.match(c.req.method, normalisedPath(c.req.raw)) as [[readonly string[], unknown][]];
+    if (match !== undefined) {
+      const methods = match[0];
+      throw new ValidationError(`${c.req.method} is not allowed here; use ${methods.join(', ')}`, {
+        code: 'KTS_ERR_METHOD_NOT_ALLOWED',
+        details: { allow: methods.join(', ') },
+      });
+    }
     throw new NotFoundError('No such resource: check the path (it starts with /v1/{project_id})', { code: 'KTS_ERR_ROUTE_NOT_FOUND' });
   });
 
@@ -114,32 +135,52 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
       if (!policy.allows(route.action, credentials, { projectId: context.projectId })) {
         throw new ForbiddenError(`The policy does not allow ${route.action}`, { details: { action: route.action } });
       }
-      const url = new URL(c.req.url);
-      const call: ApiCall = {
-        context,
-        identity,
-        params: c.req.param() as Record<string, string>,
-        query: url.searchParams,
-        url,
-        body: route.body ? await readJsonBody(c.req.raw, route.body, validator, maxBodyBytes) : undefined,
-        service: options.service,
-        maxLimit,
-      };
+      const body = route.body ? await readJsonBody(c.req.raw, route.body, validator, maxBodyBytes) : undefined;
+      const call = new Call(c.req.url, context, identity, c.req.param() as Record<string, string>, body, options.service, maxLimit, views);
       const reply = await route.handle(call);
       const headers = requestIdHeaders(requestIdOf(c));
+      if (reply.json !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        return new Response(reply.json, { status: reply.status ?? 200, headers });
+      }
       if (reply.body === undefined) return new Response(null, { status: reply.status ?? 204, headers });
       return jsonResponse(reply.body, reply.status ?? 200, headers);
     });
   }
-  for (const [path, methods] of methodsByPath) {
-    app.all(`${PREFIX}${path}`, (c) => {
-      throw new ValidationError(`${c.req.method} is not allowed here; use ${methods.join(', ')}`, {
-        code: 'KTS_ERR_METHOD_NOT_ALLOWED',
-        details: { allow: methods.join(', ') },
-      });
-    });
-  }
+  for (const [path, methods] of methodsByPath) routePaths.add('ALL', `${PREFIX}${path}`, methods);
   return { app, openapi, fetch: (request) => Promise.resolve(app.fetch(request)) };
+}
+
+/** An {@link ApiCall}; its URL is parsed only when a route reads it (lists, next links), never for a show. */
+class Call implements ApiCall {
+  #url: URL | undefined;
+
+  constructor(
+    readonly href: string,
+    readonly context: RequestContext,
+    readonly identity: Identity,
+    readonly params: Readonly<Record<string, string>>,
+    readonly body: unknown,
+    readonly service: ProtectionService,
+    readonly maxLimit: number,
+    readonly views: ViewCache,
+  ) {}
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.href));
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+}
+
+/** The view cache of `size` (`KTS_ERR_INVALID_OPTION` unless an integer ≥ 0). */
+function viewCacheOf(size: number = DEFAULT_VIEW_CACHE_SIZE): ViewCache {
+  if (!(Number.isSafeInteger(size) && size >= 0)) {
+    throw new ValidationError(`viewCacheSize must be an integer ≥ 0, got ${String(size)}`, { code: 'KTS_ERR_INVALID_OPTION' });
+  }
+  return new ViewCache(size);
 }
 
 /** The request's id (`req-<uuid>`), made on first use. */

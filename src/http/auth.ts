@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ValidationError } from '../core/index.js';
 
 /** What a valid token says about its bearer. */
@@ -44,7 +44,8 @@ export interface TokenTable extends Authenticator {
   revoke(token: string): boolean;
 }
 
-const digest = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** A token's SHA-256 in hex (the one-shot `crypto.hash`: no hash object per request). */
+const digest = (token: string): string => hash('sha256', token, 'hex');
 
 /**
  * Creates a tokens table — the embedded default authenticator. Tokens must be at least 16

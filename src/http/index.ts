@@ -15,6 +15,7 @@ export { DEFAULT_POLICY, Policy, type PolicyCredentials, type PolicyTarget } fro
 export { faultName, statusOf, toFault, type FaultBody } from './faults.js';
 export { parsePythonLiteral } from './python-literal.js';
 export type { ApiCall, ApiMethod, ApiReply, ApiRoute, QueryParameter } from './route.js';
+export { ViewCache, type RenderedPage } from './view-cache.js';
 export { buildOpenApi, responseSchemaOf } from './openapi.js';
 export {
   CANCEL_ACTION,

@@ -8,6 +8,7 @@
 import type { JsonSchema } from '../core/index.js';
 import type { ProtectionService, RequestContext } from '../protection/index.js';
 import type { Identity } from './auth.js';
+import type { ViewCache } from './view-cache.js';
 
 /** The HTTP methods the API uses. */
 export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -30,6 +31,8 @@ export interface ApiCall<B = unknown> {
   readonly service: ProtectionService;
   /** The largest page a list returns. */
   readonly maxLimit: number;
+  /** The API's cache of rendered record views (by collection, id and store revision). */
+  readonly views: ViewCache;
 }
 
 /** What a handler answers: a status (200 when omitted) and a JSON body (none when omitted). */
@@ -38,6 +41,8 @@ export interface ApiReply {
   readonly status?: number;
   /** The JSON body; omitted for an empty answer. */
   readonly body?: unknown;
+  /** The JSON body already serialised, as text or UTF-8 bytes (answered as is, instead of `body`). */
+  readonly json?: string | Uint8Array;
 }
 
 /** A documented query parameter. */

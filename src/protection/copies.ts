@@ -18,7 +18,7 @@ import { supportsCopy } from '../core/plugin.js';
 import { resourceKey, type ResourceKey } from '../core/resource.js';
 import type { ResourceStatus } from '../core/status.js';
 import type { CopyPair, CopyRecord } from '../store/records.js';
-import type { ListResult } from '../store/store.js';
+import type { ListedEntry, ListEntriesOptions, ListResult, RecordEntry } from '../store/store.js';
 import { graphOf } from './checkpoints.js';
 import { holdClaim } from './claims.js';
 import type { RequestContext } from './context.js';
@@ -29,7 +29,7 @@ import { ProgressTracker } from './progress.js';
 import { MAIN_BANK, type Provider } from './provider.js';
 import type { QuotaReservation, QuotaService } from './quotas.js';
 import { reasonOf, runOperation } from './run-operation.js';
-import { checkParameters, failureFields, noProgressYet, type ScopedQuery, listScoped, getScoped, cancelRun } from './run-records.js';
+import { checkParameters, failureFields, noProgressYet, type ScopedQuery, listScoped, listScopedEntries, getScoped, getScopedEntry, cancelRun } from './run-records.js';
 import { CoalescedWriter } from './coalesced-writer.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { COPY_CREATE_SCHEMA } from './schemas.js';
@@ -146,6 +146,20 @@ export class CopyService {
   /** One copy; `KTS_ERR_COPY_NOT_FOUND` when absent or another project's. */
   get(context: RequestContext, id: string): Promise<CopyRecord> {
     return getScoped(this.#env.store.copies, context, id, 'KTS_ERR_COPY_NOT_FOUND', 'Copy');
+  }
+
+  /**
+   * The caller's copies as `list` gives them, but as shared, read-only store entries (no
+   * copies), for callers that only render them; entries whose revision `options.known` answers
+   * true for may come without their record.
+   */
+  listEntries(context: RequestContext, query: ScopedQuery = {}, options: ListEntriesOptions = {}): Promise<ListResult<ListedEntry<CopyRecord>>> {
+    return listScopedEntries(this.#env.store.copies, context, query, options);
+  }
+
+  /** One copy as `get` gives it, but as a shared, read-only store entry (no copy). */
+  getEntry(context: RequestContext, id: string): Promise<RecordEntry<CopyRecord>> {
+    return getScopedEntry(this.#env.store.copies, context, id, 'KTS_ERR_COPY_NOT_FOUND', 'Copy');
   }
 
   /** Cancels a running copy: unfinished checkpoints are reverted and end `error` with reason "cancelled". */

@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { RestoreContext } from '../core/operation.js';
 import { resourceKey, type Resource, type ResourceKey } from '../core/resource.js';
 import type { RestoreRecord } from '../store/records.js';
-import type { ListResult } from '../store/store.js';
+import type { ListedEntry, ListEntriesOptions, ListResult, RecordEntry } from '../store/store.js';
 import { graphOf, type CheckpointService } from './checkpoints.js';
 import type { RequestContext } from './context.js';
 import { now, type ServiceEnvironment } from './environment.js';
-import { type ScopedQuery, cancelRun, checkParameters, getScoped, initialStatuses, launchRecordRun, listScoped, noProgressYet } from './run-records.js';
+import { type ScopedQuery, cancelRun, checkParameters, getScoped, getScopedEntry, initialStatuses, launchRecordRun, listScoped, listScopedEntries, noProgressYet } from './run-records.js';
 import { RESTORE_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link RestoreService.create}. */
@@ -105,6 +105,20 @@ export class RestoreService {
   /** One restore; `KTS_ERR_RESTORE_NOT_FOUND` when absent or another project's. */
   get(context: RequestContext, id: string): Promise<RestoreRecord> {
     return getScoped(this.#env.store.restores, context, id, 'KTS_ERR_RESTORE_NOT_FOUND', 'Restore');
+  }
+
+  /**
+   * The caller's restores as `list` gives them, but as shared, read-only store entries (no
+   * copies), for callers that only render them; entries whose revision `options.known` answers
+   * true for may come without their record.
+   */
+  listEntries(context: RequestContext, query: ScopedQuery = {}, options: ListEntriesOptions = {}): Promise<ListResult<ListedEntry<RestoreRecord>>> {
+    return listScopedEntries(this.#env.store.restores, context, query, options);
+  }
+
+  /** One restore as `get` gives it, but as a shared, read-only store entry (no copy). */
+  getEntry(context: RequestContext, id: string): Promise<RecordEntry<RestoreRecord>> {
+    return getScopedEntry(this.#env.store.restores, context, id, 'KTS_ERR_RESTORE_NOT_FOUND', 'Restore');
   }
 
   /** Cancels a running restore: its revert runs and it ends `fail` with reason "cancelled". */

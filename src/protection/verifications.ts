@@ -14,12 +14,12 @@ import { VERIFICATION_LEVELS, type VerificationLevel, type VerifyContext } from 
 import { supportsVerification, type ProtectionPlugin } from '../core/plugin.js';
 import { resourceKey } from '../core/resource.js';
 import type { VerificationRecord } from '../store/records.js';
-import type { ListResult } from '../store/store.js';
+import type { ListedEntry, ListEntriesOptions, ListResult, RecordEntry } from '../store/store.js';
 import type { CheckpointService } from './checkpoints.js';
 import { graphOf } from './checkpoints.js';
 import type { RequestContext } from './context.js';
 import { now, type ServiceEnvironment } from './environment.js';
-import { type ScopedQuery, cancelRun, checkParameters, getScoped, initialStatuses, launchRecordRun, listScoped, noProgressYet } from './run-records.js';
+import { type ScopedQuery, cancelRun, checkParameters, getScoped, getScopedEntry, initialStatuses, launchRecordRun, listScoped, listScopedEntries, noProgressYet } from './run-records.js';
 import { VERIFICATION_CREATE_SCHEMA } from './schemas.js';
 
 /** Input of {@link VerificationService.create}. */
@@ -128,6 +128,20 @@ export class VerificationService {
   /** One verification; `KTS_ERR_VERIFICATION_NOT_FOUND` when absent or another project's. */
   get(context: RequestContext, id: string): Promise<VerificationRecord> {
     return getScoped(this.#env.store.verifications, context, id, 'KTS_ERR_VERIFICATION_NOT_FOUND', 'Verification');
+  }
+
+  /**
+   * The caller's verifications as `list` gives them, but as shared, read-only store entries (no
+   * copies), for callers that only render them; entries whose revision `options.known` answers
+   * true for may come without their record.
+   */
+  listEntries(context: RequestContext, query: ScopedQuery = {}, options: ListEntriesOptions = {}): Promise<ListResult<ListedEntry<VerificationRecord>>> {
+    return listScopedEntries(this.#env.store.verifications, context, query, options);
+  }
+
+  /** One verification as `get` gives it, but as a shared, read-only store entry (no copy). */
+  getEntry(context: RequestContext, id: string): Promise<RecordEntry<VerificationRecord>> {
+    return getScopedEntry(this.#env.store.verifications, context, id, 'KTS_ERR_VERIFICATION_NOT_FOUND', 'Verification');
   }
 
   /** Cancels a running verification: its revert runs and it ends `error` with reason "cancelled". */

@@ -4,6 +4,9 @@
  * liveness leases. Two implementations pass one conformance suite (`testRecordStore`):
  * {@link createMemoryStore} (nothing survives the process) and {@link createSqliteStore} (the
  * embedded durable default: better-sqlite3 with cached prepared statements, WAL mode, Kysely migrations in code).
+ * Reads hand out deep copies, except the shared reads (`getEntry`, `listEntries`): read-only
+ * records with their *revision*, a token that changes with every write, for callers that only
+ * render records and cache what they render.
  *
  * @module
  */
@@ -29,9 +32,12 @@ export {
 export type {
   FilterValue,
   LeaseTable,
+  ListedEntry,
+  ListEntriesOptions,
   ListQuery,
   ListResult,
   RecordCollection,
+  RecordEntry,
   Store,
   StoredRecord,
   StoreLease,

@@ -65,7 +65,7 @@ export function normaliseQuery(spec: CollectionSpec, query: ListQuery = {}): Nor
   if (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 1)) {
     throw invalidOption('limit', 'a positive integer', limit, 'KTS_ERR_VALIDATION');
   }
-  if (!sortKeysOf(spec).includes(sortKey)) {
+  if (!sortKeySetOf(spec).has(sortKey)) {
     throw invalid(`Cannot sort ${spec.name} on \`${sortKey}\`; sortable: ${sortKeysOf(spec).join(', ')}`, {
       collection: spec.name,
       sortKey,
@@ -74,24 +74,33 @@ export function normaliseQuery(spec: CollectionSpec, query: ListQuery = {}): Nor
   }
   if (sortDir !== 'asc' && sortDir !== 'desc') throw invalidOption('sortDir', '"asc" or "desc"', sortDir, 'KTS_ERR_VALIDATION');
   if (typeof includeDeleted !== 'boolean') throw invalidOption('includeDeleted', 'a boolean', includeDeleted, 'KTS_ERR_VALIDATION');
-  return {
-    ...(projectId === undefined ? {} : { projectId }),
-    filters: normaliseFilters(spec, query.filters),
-    ...(query.createdAfter === undefined ? {} : { createdAfter: canonicalTime(query.createdAfter, 'createdAfter') }),
-    ...(query.createdBefore === undefined ? {} : { createdBefore: canonicalTime(query.createdBefore, 'createdBefore') }),
-    ...(marker === undefined ? {} : { marker }),
-    ...(limit === undefined ? {} : { limit }),
-    sortKey,
-    sortDir,
-    includeDeleted,
-  };
+  // Built member by member (listing is a hot path): absent options stay absent.
+  const normalised: Mutable<NormalisedQuery> = { filters: normaliseFilters(spec, query.filters), sortKey, sortDir, includeDeleted };
+  if (projectId !== undefined) normalised.projectId = projectId;
+  if (query.createdAfter !== undefined) normalised.createdAfter = canonicalTime(query.createdAfter, 'createdAfter');
+  if (query.createdBefore !== undefined) normalised.createdBefore = canonicalTime(query.createdBefore, 'createdBefore');
+  if (marker !== undefined) normalised.marker = marker;
+  if (limit !== undefined) normalised.limit = limit;
+  return normalised;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The sort keys of each collection, as a set, made once per collection. */
+const sortKeySets = new WeakMap<CollectionSpec, ReadonlySet<string>>();
+
+function sortKeySetOf(spec: CollectionSpec): ReadonlySet<string> {
+  let keys = sortKeySets.get(spec);
+  if (keys === undefined) sortKeySets.set(spec, (keys = new Set(sortKeysOf(spec))));
+  return keys;
 }
 
 function normaliseFilters(spec: CollectionSpec, filters: ListQuery['filters']): FieldFilter[] {
   if (filters === undefined) return [];
   if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) throw invalid('The listing `filters` must be an object');
   const result: FieldFilter[] = [];
-  for (const [field, value] of Object.entries(filters)) {
+  for (const field of Object.keys(filters)) {
+    const value = filters[field];
     if (value === undefined) continue;
     if (!spec.filterable.includes(field)) {
       throw invalid(`Unknown filter \`${field}\` on ${spec.name}; filterable: ${spec.filterable.join(', ')}`, {
@@ -146,10 +155,13 @@ export function matchesQuery(record: StoredRecord, query: NormalisedQuery): bool
   if (!query.includeDeleted && fields.deletedAt !== undefined && fields.deletedAt !== null) return false;
   if (query.createdAfter !== undefined && compareText(record.createdAt, query.createdAfter) < 0) return false;
   if (query.createdBefore !== undefined && compareText(record.createdAt, query.createdBefore) >= 0) return false;
-  return query.filters.every(({ field, values }) => {
+  const filters = query.filters;
+  for (let i = 0; i < filters.length; i += 1) {
+    const { field, values } = filters[i]!;
     const value = fields[field];
-    return typeof value === 'string' && values.includes(value);
-  });
+    if (typeof value !== 'string' || !values.includes(value)) return false;
+  }
+  return true;
 }
 
 /** Whether a marker record is visible to the query (it exists and is in the project scope). */
@@ -162,9 +174,12 @@ export function unknownMarker(collection: string, marker: string): Error {
   return invalid(`The marker ${JSON.stringify(marker)} names no record of ${collection}`, { collection, marker });
 }
 
-/** Turns up to `limit + 1` records in page order into a page (`nextMarker` when one was left over). */
-export function toPage<T extends StoredRecord>(rows: readonly T[], limit: number | undefined): ListResult<T> {
+/**
+ * Turns up to `limit + 1` rows in page order into a page (`nextMarker`, the id of the page's last
+ * row by `idOf`, when one was left over).
+ */
+export function toPage<R>(rows: readonly R[], limit: number | undefined, idOf: (row: R) => string = (row) => (row as StoredRecord).id): ListResult<R> {
   if (limit === undefined || rows.length <= limit) return { items: rows };
   const items = rows.slice(0, limit);
-  return { items, nextMarker: items[items.length - 1]!.id };
+  return { items, nextMarker: idOf(items[items.length - 1]!) };
 }

@@ -126,10 +126,10 @@ class SortedRecords {
   }
 
   /**
-   * Up to `wanted` records from `[from, to)` that pass `keep`, walking up from `from` (`asc`) or
-   * down from just before `to` (`desc`).
+   * Up to `wanted` records from `[from, to)` that pass `keep` (all when it is undefined), walking
+   * up from `from` (`asc`) or down from just before `to` (`desc`).
    */
-  collect(from: Position, to: Position, direction: 'asc' | 'desc', wanted: number, keep: (record: JsonRecord) => boolean): JsonRecord[] {
+  collect(from: Position, to: Position, direction: 'asc' | 'desc', wanted: number, keep: ((record: JsonRecord) => boolean) | undefined): JsonRecord[] {
     const chunks = this.#chunks;
     const rows: JsonRecord[] = [];
     if (!isBefore(from, to)) return rows;
@@ -139,7 +139,7 @@ class SortedRecords {
         const end = c === to.chunk ? to.index : chunk.length;
         for (let i = c === from.chunk ? from.index : 0; i < end; i += 1) {
           const record = chunk[i]!;
-          if (keep(record) && rows.push(record) >= wanted) return rows;
+          if ((keep === undefined || keep(record)) && rows.push(record) >= wanted) return rows;
         }
       }
     } else {
@@ -148,7 +148,7 @@ class SortedRecords {
         const start = c === from.chunk ? from.index : 0;
         for (let i = (c === to.chunk ? to.index : chunk.length) - 1; i >= start; i -= 1) {
           const record = chunk[i]!;
-          if (keep(record) && rows.push(record) >= wanted) return rows;
+          if ((keep === undefined || keep(record)) && rows.push(record) >= wanted) return rows;
         }
       }
     }
@@ -158,11 +158,16 @@ class SortedRecords {
 
 const NONE = new SortedRecords('id', []);
 
+/** Whether `record` is soft-deleted (listings hide it unless asked). */
+const isSoftDeleted = (record: JsonRecord): boolean => record['deletedAt'] !== undefined && record['deletedAt'] !== null;
+
 /** Every record of a collection in ascending order of one sort key, overall and per project. */
 export class SortedOrder {
   readonly #key: string;
   readonly #all: SortedRecords;
   readonly #byProject = new Map<string, SortedRecords>();
+  /** How many of its records are soft-deleted (while none is, listings need not check). */
+  #softDeleted = 0;
 
   /** Orders `records` on `key` (ties on `id`). */
   constructor(key: string, records: Iterable<JsonRecord>) {
@@ -178,6 +183,7 @@ export class SortedOrder {
     }
     this.#all = new SortedRecords(key, all);
     for (const [projectId, sorted] of byProject) this.#byProject.set(projectId, new SortedRecords(key, sorted));
+    for (const record of all) if (isSoftDeleted(record)) this.#softDeleted += 1;
   }
 
   /**
@@ -204,11 +210,18 @@ export class SortedOrder {
       } else if (isBefore(at, to)) to = at;
     }
     const wanted = query.limit === undefined ? Number.POSITIVE_INFINITY : query.limit + 1;
-    return records.collect(from, to, query.sortDir, wanted, (record) => matchesQuery(record, query));
+    // Every record of [from, to) is in scope (the project's own order) and, sorting on
+    // createdAt, within the time bounds; check each only for what the range does not settle.
+    const settled =
+      query.filters.length === 0 &&
+      (key === 'createdAt' || (query.createdAfter === undefined && query.createdBefore === undefined)) &&
+      (query.includeDeleted || this.#softDeleted === 0);
+    return records.collect(from, to, query.sortDir, wanted, settled ? undefined : (record) => matchesQuery(record, query));
   }
 
   /** Adds a new record. */
   add(record: JsonRecord): void {
+    if (isSoftDeleted(record)) this.#softDeleted += 1;
     this.#all.add(record);
     const project = this.#byProject.get(record.projectId);
     if (project === undefined) this.#byProject.set(record.projectId, new SortedRecords(this.#key, [record]));
@@ -224,6 +237,7 @@ export class SortedOrder {
     this.#all.removeAt(at);
     project!.removeAt(atProject);
     if (project!.empty) this.#byProject.delete(record.projectId);
+    if (isSoftDeleted(record)) this.#softDeleted -= 1;
     return true;
   }
 
@@ -243,6 +257,7 @@ export class SortedOrder {
     if (at === undefined || atProject === undefined) return false;
     this.#all.setAt(at, next);
     project!.setAt(atProject, next);
+    this.#softDeleted += Number(isSoftDeleted(next)) - Number(isSoftDeleted(previous));
     return true;
   }
 }

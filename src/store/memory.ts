@@ -2,7 +2,11 @@
  * The in-memory store: for tests, examples and single-process services that need no durability.
  * Records are deep-copied on the way in (through JSON, which also validates them) and out (a
  * structural copy of the stored JSON data, several times cheaper), so no caller can change
- * stored state by mutating an object it passed or got back. `update` runs its read, change and
+ * stored state by mutating an object it passed or got back. The shared reads (`getEntry`,
+ * `listEntries`) hand out the stored record itself instead: every stored record is deeply
+ * frozen, so a caller that mutates one gets a `TypeError` rather than a changed store. Each
+ * stored version has its entry (id, revision from a per-collection counter, record), made once
+ * when it is written, so a shared read allocates nothing per record. `update` runs its read, change and
  * write without yielding to the event loop, so concurrent updates of one record are serialised
  * and none is lost.
  *
@@ -15,10 +19,12 @@
 import { COLLECTIONS, type CollectionSpec } from './collections.js';
 import { duplicateId, leaseHeld, leaseLost, recordNotFound, storeClosed } from './errors.js';
 import { clockOption, isoNow, type Clock } from './internal/clock.js';
+import { deepFreeze } from './internal/freeze.js';
 import { checkLeaseArgs, expiryOf, isLive } from './leases.js';
 import { markerVisible, normaliseQuery, toPage, unknownMarker } from './listing.js';
 import { SortedOrder } from './memory-order.js';
-import type { LeaseTable, ListQuery, ListResult, RecordCollection, Store, StoredRecord, StoreLease } from './store.js';
+import type { CopyRecord, OperationLogRecord, PlanRecord, QuotaRecord, RestoreRecord, ServiceRecord, VerificationRecord } from './records.js';
+import type { LeaseTable, ListEntriesOptions, ListQuery, ListResult, RecordCollection, RecordEntry, Store, StoredRecord, StoreLease } from './store.js';
 import { copyJson, prepareChange, prepareRecord, type JsonRecord } from './validate.js';
 
 /** Options of {@link createMemoryStore}. */
@@ -38,8 +44,12 @@ interface Context {
 class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
   readonly #spec: CollectionSpec;
   readonly #context: Context;
-  /** The stored records: validated JSON data, never handed out (callers get copies). */
+  /** The stored records: validated, deeply frozen JSON data (copied for every read but the shared ones). */
   readonly #records = new Map<string, JsonRecord>();
+  /** The shared-read entry of every stored record version. */
+  readonly #entries = new WeakMap<JsonRecord, RecordEntry<T>>();
+  /** The last revision given out. */
+  #revision = 0;
   /** The sorted orders built so far, by sort key; every write keeps them current. */
   readonly #orders = new Map<string, SortedOrder>();
 
@@ -60,7 +70,7 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
     this.#context.guard();
     const prepared = prepareRecord(this.#spec, record);
     if (this.#records.has(prepared.id)) throw duplicateId(this.#spec.name, prepared.id);
-    this.#records.set(prepared.id, prepared);
+    this.#keep(prepared);
     for (const order of this.#orders.values()) order.add(prepared);
     return copyJson(prepared) as unknown as T;
   }
@@ -78,14 +88,34 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
     if (current === undefined) throw recordNotFound(this.#spec.name, id);
     const proposed = change(copyJson(current) as unknown as T);
     const next = prepareChange(this.#spec, current, proposed, isoNow(this.#context.clock));
-    this.#records.set(id, next);
+    this.#keep(next);
     for (const [key, order] of this.#orders) {
       if (!order.replace(current, next)) this.#orders.delete(key);
     }
     return copyJson(next) as unknown as T;
   }
 
+  async getEntry(id: string): Promise<RecordEntry<T> | undefined> {
+    this.#context.guard();
+    const record = this.#records.get(id);
+    return record === undefined ? undefined : this.#entries.get(record);
+  }
+
   async list(query?: ListQuery): Promise<ListResult<T>> {
+    const page = this.#page(query);
+    return { ...page, items: page.items.map((record) => copyJson(record) as unknown as T) };
+  }
+
+  /** Lists entries; every entry carries its record (free here), so `options.known` is never asked. */
+  listEntries(query?: ListQuery): Promise<ListResult<RecordEntry<T>>>;
+  listEntries(query: ListQuery | undefined, options: ListEntriesOptions): Promise<ListResult<RecordEntry<T>>>;
+  async listEntries(query?: ListQuery): Promise<ListResult<RecordEntry<T>>> {
+    const page = this.#page(query);
+    return { ...page, items: page.items.map((record) => this.#entries.get(record)!) };
+  }
+
+  /** One page of stored records (not copies). */
+  #page(query: ListQuery | undefined): ListResult<JsonRecord> {
     this.#context.guard();
     const q = normaliseQuery(this.#spec, query);
     let marker: JsonRecord | undefined;
@@ -94,9 +124,15 @@ class MemoryCollection<T extends StoredRecord> implements RecordCollection<T> {
       if (!markerVisible(marker, q)) throw unknownMarker(this.#spec.name, q.marker);
     }
     if (q.filters.some((filter) => filter.values.length === 0)) return { items: [] };
-    const rows = this.#order(q.sortKey).page(q, marker);
-    const page = toPage(rows, q.limit);
-    return { ...page, items: page.items.map((record) => copyJson(record) as unknown as T) };
+    return toPage(this.#order(q.sortKey).page(q, marker), q.limit);
+  }
+
+  /** Stores `record` (freshly prepared) as the current version of its id, frozen, with its entry and a new revision. */
+  #keep(record: JsonRecord): void {
+    deepFreeze(record);
+    this.#revision += 1;
+    this.#entries.set(record, Object.freeze({ id: record.id, revision: String(this.#revision), record: record as unknown as T }));
+    this.#records.set(record.id, record);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -181,13 +217,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
   };
   return {
-    plans: new MemoryCollection(COLLECTIONS.plans, context),
-    restores: new MemoryCollection(COLLECTIONS.restores, context),
-    verifications: new MemoryCollection(COLLECTIONS.verifications, context),
-    copies: new MemoryCollection(COLLECTIONS.copies, context),
-    operationLogs: new MemoryCollection(COLLECTIONS.operationLogs, context),
-    quotas: new MemoryCollection(COLLECTIONS.quotas, context),
-    services: new MemoryCollection(COLLECTIONS.services, context),
+    plans: new MemoryCollection<PlanRecord>(COLLECTIONS.plans, context),
+    restores: new MemoryCollection<RestoreRecord>(COLLECTIONS.restores, context),
+    verifications: new MemoryCollection<VerificationRecord>(COLLECTIONS.verifications, context),
+    copies: new MemoryCollection<CopyRecord>(COLLECTIONS.copies, context),
+    operationLogs: new MemoryCollection<OperationLogRecord>(COLLECTIONS.operationLogs, context),
+    quotas: new MemoryCollection<QuotaRecord>(COLLECTIONS.quotas, context),
+    services: new MemoryCollection<ServiceRecord>(COLLECTIONS.services, context),
     leases: new MemoryLeases(context),
     close: async () => {
       closed = true;

@@ -147,10 +147,43 @@ const quotasAndServices: Migration = {
   },
 };
 
+/** The record tables as of `0003_revisions`. */
+const REVISED_TABLES = ['plans', 'restores', 'verifications', 'copies', 'operation_logs', 'quotas', 'services'] as const;
+
+/**
+ * Record revisions: a `revision` integer column on every record table, and one counter for the
+ * whole file (`kts_revisions`, one row). Triggers give a row the next number of the counter
+ * whenever it is inserted, and whenever it is updated by a statement that does not set
+ * `revision` itself — every write of every process, older versions of karbor-ts included, so a
+ * revision always changes with its row and never repeats in the file (not even for a row that
+ * is deleted and inserted again). Existing rows are numbered once here.
+ */
+const revisions: Migration = {
+  async up(db) {
+    await sql`create table kts_revisions (last integer not null) strict`.execute(db);
+    await sql`insert into kts_revisions (last) values (0)`.execute(db);
+    for (const table of REVISED_TABLES) {
+      const name = sql.id(table);
+      await sql`alter table ${name} add column revision integer`.execute(db);
+      await sql`update ${name} set revision = rowid + (select last from kts_revisions)`.execute(db);
+      await sql`update kts_revisions set last = last + (select coalesce(max(rowid), 0) from ${name})`.execute(db);
+      await sql`create trigger ${sql.id(`${table}_revise_insert`)} after insert on ${name} begin
+        update kts_revisions set last = last + 1;
+        update ${name} set revision = (select last from kts_revisions) where rowid = new.rowid;
+      end`.execute(db);
+      await sql`create trigger ${sql.id(`${table}_revise_update`)} after update on ${name} when new.revision is old.revision begin
+        update kts_revisions set last = last + 1;
+        update ${name} set revision = (select last from kts_revisions) where rowid = new.rowid;
+      end`.execute(db);
+    }
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': initial,
   '0002_quotas_services': quotasAndServices,
+  '0003_revisions': revisions,
 };
 
 /** The in-code migration provider. */

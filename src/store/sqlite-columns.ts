@@ -2,7 +2,8 @@
  * The generic record ↔ row mapping of the SQLite store. A table is declared as a list of
  * columns, each mapping one record field to a snake_case column holding either text or JSON
  * text; every table also has the base columns (`id`, `project_id`, `created_at`, `updated_at`,
- * `deleted_at`) and an `extra` JSON column holding every other field of the record. A missing
+ * `deleted_at`), an `extra` JSON column holding every other field of the record, and the
+ * row's `revision` (kept by triggers, read by shared reads only). A missing
  * field is `NULL`, and a `NULL` column is a missing field, so records round-trip exactly.
  *
  * @module
@@ -48,6 +49,12 @@ export interface TableSpec {
 
 /** The JSON column holding the fields no other column maps. */
 export const EXTRA_COLUMN = 'extra';
+
+/**
+ * The integer column holding a row's revision, which triggers renumber on every write (see
+ * migration `0003_revisions`); never part of the record.
+ */
+export const REVISION_COLUMN = 'revision';
 
 /** The snake_case form of a camelCase field name. */
 export function snakeCase(field: string): string {

@@ -6,8 +6,9 @@
  *
  * The verifications table has exactly seed 001's columns (`id`, `project_id`, `provider_id`,
  * `checkpoint_id`, `status`, `parameters`, `resources_status`, `resources_reason`,
- * `created_at`, `updated_at`, `deleted_at`) plus `extra`. The DDL lives in `migrations.ts`,
- * frozen; a test checks that every column declared here exists there.
+ * `created_at`, `updated_at`, `deleted_at`) plus `extra` and `revision` (which every table has:
+ * see migration `0003_revisions`). The DDL lives in `migrations.ts`, frozen; a test checks that
+ * every column declared here exists there.
  *
  * @module
  */

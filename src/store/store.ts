@@ -65,9 +65,49 @@ export interface ListResult<T> {
 }
 
 /**
- * A collection of one record kind. Every record it returns (from `insert`, `get`, `update` and
- * `list`) is the caller's own deep copy, and it keeps its own copy of every record it is given:
- * mutating either side never changes what is stored.
+ * One record as a shared read ({@link RecordCollection.listEntries}, {@link RecordCollection.getEntry})
+ * hands it out: its id, its revision and the record itself, which is *not* a copy.
+ */
+export interface RecordEntry<T extends StoredRecord> {
+  /** The record's id. */
+  readonly id: string;
+  /**
+   * An opaque token of the record's content: every write of the record (insert, update)
+   * gives it a new revision, and a revision never repeats for one id in one store — not even
+   * when the record is deleted and inserted again. Two reads with the same id and revision
+   * therefore hold the same record, which is what lets a caller cache anything derived from
+   * it (the HTTP adapter caches each record's JSON view this way).
+   */
+  readonly revision: string;
+  /**
+   * The record, shared with the store and other readers: the caller must not mutate it (the
+   * memory store hands out its own stored record, deeply frozen, so a mutation throws; the
+   * SQLite store decodes it from the row on first access).
+   */
+  readonly record: T;
+}
+
+/** An entry of {@link RecordCollection.listEntries}: a {@link RecordEntry}, or — for a revision the caller said it knows — its id and revision alone. */
+export type ListedEntry<T extends StoredRecord> = RecordEntry<T> | { readonly id: string; readonly revision: string; readonly record?: undefined };
+
+/** Options of {@link RecordCollection.listEntries}. */
+export interface ListEntriesOptions {
+  /**
+   * Whether the caller already holds what it needs of record `id` at `revision` (a rendering of
+   * it, say). Called synchronously, at most once per entry of the page, while the store reads;
+   * it must not call the store. A store may leave the record out of an entry this answers true
+   * for (the SQLite store then reads only the id and revision of that row, sparing most of the
+   * read); every other entry carries its record. Whatever it throws reaches the caller.
+   */
+  readonly known?: (id: string, revision: string) => boolean;
+}
+
+/**
+ * A collection of one record kind. Every record it returns from `insert`, `get`, `update` and
+ * `list` is the caller's own deep copy, and it keeps its own copy of every record it is given:
+ * mutating either side never changes what is stored. The shared reads, `getEntry` and
+ * `listEntries`, are the one exception: they skip the copy for callers that only read (and
+ * render) records, and say so in their type ({@link RecordEntry}).
  */
 export interface RecordCollection<T extends StoredRecord> {
   /** The collection's name (`plans`, `verifications`, …). */
@@ -92,6 +132,23 @@ export interface RecordCollection<T extends StoredRecord> {
   update(id: string, change: (current: T) => T): Promise<T>;
   /** Lists records; a `marker` that names no record gives `KTS_ERR_VALIDATION`. */
   list(query?: ListQuery): Promise<ListResult<T>>;
+  /**
+   * The record with `id` as a shared, read-only {@link RecordEntry} (no copy), or `undefined`.
+   * Holds the same record `get` would return.
+   */
+  getEntry(id: string): Promise<RecordEntry<T> | undefined>;
+  /**
+   * Lists records as `list` does — same query, same validation, same pages and `nextMarker` —
+   * but as shared, read-only {@link RecordEntry}s (no copies; in SQLite, records are decoded
+   * only when their `record` is read). The page is one consistent read: each entry's record
+   * is the one of its revision.
+   */
+  listEntries(query?: ListQuery): Promise<ListResult<RecordEntry<T>>>;
+  /**
+   * As above; entries whose revision `options.known` answers true for may come without their
+   * record (see {@link ListEntriesOptions.known}).
+   */
+  listEntries(query: ListQuery | undefined, options: ListEntriesOptions): Promise<ListResult<ListedEntry<T>>>;
   /** Hard-deletes a record; true when it existed. */
   delete(id: string): Promise<boolean>;
 }

@@ -58,12 +58,12 @@ const verification = (fields: Partial<VerificationRecord> = {}): VerificationRec
 });
 
 describe('sqlite store specifics', () => {
-  it("gives the verifications table exactly the seed's columns, plus extra", async () => {
+  it("gives the verifications table exactly the seed's columns, plus extra and revision", async () => {
     const store = await open();
     const path = paths.get(store)!;
     await store.close();
     const columns = inspect(path, (db) => db.prepare('PRAGMA table_info(verifications)').all() as ColumnInfo[]);
-    expect(columns.map((column) => column.name)).toEqual([...SEED_COLUMNS, 'extra']);
+    expect(columns.map((column) => column.name)).toEqual([...SEED_COLUMNS, 'extra', 'revision']);
     const notNull = columns.filter((column) => column.notnull === 1).map((column) => column.name);
     expect(notNull).toEqual(expect.arrayContaining(['id', 'project_id', 'provider_id', 'checkpoint_id']));
     expect(notNull).not.toEqual(expect.arrayContaining(['status']));
@@ -109,7 +109,7 @@ describe('sqlite store specifics', () => {
     expect(await third.verifications.get(record.id)).toStrictEqual(record);
     await third.close();
     const applied = inspect(path, (db) => db.prepare('SELECT name FROM kts_migrations').all());
-    expect(applied).toEqual([{ name: '0001_initial' }, { name: '0002_quotas_services' }]);
+    expect(applied).toEqual([{ name: '0001_initial' }, { name: '0002_quotas_services' }, { name: '0003_revisions' }]);
   });
 
   it('upgrades a file made by the first migration alone, keeping its records', async () => {
@@ -131,11 +131,20 @@ describe('sqlite store specifics', () => {
     await old.destroy();
     const store = await open(path);
     expect(await store.verifications.get(record.id)).toStrictEqual(record);
+    // Rows from before revisions get one, and it changes with the row.
+    const before = (await store.verifications.getEntry(record.id))!;
+    expect(before.record).toStrictEqual(record);
+    await store.verifications.update(record.id, (current) => ({ ...current, status: 'success' }));
+    expect((await store.verifications.getEntry(record.id))!.revision).not.toBe(before.revision);
     const time = '2024-05-01T00:00:00.000Z';
     const quota = { id: 'class:default', projectId: '*', scope: 'class', name: 'default', limits: { plans: 3 }, createdAt: time, updatedAt: time } as const;
     expect(await store.quotas.insert(quota)).toStrictEqual(quota);
     await store.close();
-    expect(inspect(path, (db) => db.prepare('SELECT name FROM kts_migrations ORDER BY name').all())).toEqual([{ name: '0001_initial' }, { name: '0002_quotas_services' }]);
+    expect(inspect(path, (db) => db.prepare('SELECT name FROM kts_migrations ORDER BY name').all())).toEqual([
+      { name: '0001_initial' },
+      { name: '0002_quotas_services' },
+      { name: '0003_revisions' },
+    ]);
   });
 
   it('lets a second connection and a second process see committed writes', async () => {
@@ -152,6 +161,26 @@ describe('sqlite store specifics', () => {
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ status: 'success' });
     await Promise.all([writer.close(), reader.close()]);
+  });
+
+  it('renews a revision on writes it did not make: another store on the file, or plain SQL', async () => {
+    const path = freshPath();
+    const [a, b] = await Promise.all([open(path), open(path)]);
+    const record = await a.verifications.insert(verification());
+    const seen = [(await b.verifications.getEntry(record.id))!.revision];
+    await b.verifications.update(record.id, (current) => ({ ...current, status: 'success' }));
+    seen.push((await a.verifications.getEntry(record.id))!.revision);
+    const other = new Database(path);
+    try {
+      other.prepare("UPDATE verifications SET status = 'error' WHERE id = ?").run(record.id);
+    } finally {
+      other.close();
+    }
+    const after = (await a.verifications.getEntry(record.id))!;
+    expect(after.record.status).toBe('error');
+    seen.push(after.revision);
+    expect(new Set(seen).size).toBe(3);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('loses no update when two stores on one file update one record at once', async () => {

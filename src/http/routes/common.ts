@@ -37,14 +37,11 @@ export function storeQuery(list: ListParams, allProjects: boolean): {
   filters: Readonly<Record<string, string>>;
   allProjects: boolean;
 } {
-  return {
-    limit: list.limit,
-    filters: list.filters,
-    allProjects,
-    ...(list.marker ? { marker: list.marker } : {}),
-    ...(list.sortKey ? { sortKey: list.sortKey } : {}),
-    ...(list.sortDir ? { sortDir: list.sortDir } : {}),
-  };
+  const query: ReturnType<typeof storeQuery> = { limit: list.limit, filters: list.filters, allProjects };
+  if (list.marker) query.marker = list.marker;
+  if (list.sortKey) query.sortKey = list.sortKey;
+  if (list.sortDir) query.sortDir = list.sortDir;
+  return query;
 }
 
 /** Query parameters every list documents. */

@@ -4,17 +4,18 @@
  *
  * @module
  */
-import type { ListResult, RunRecord } from '../../store/index.js';
+import type { ListedEntry, ListEntriesOptions, ListResult, RecordEntry, RunRecord } from '../../store/index.js';
 import type { ProtectionService, RequestContext, ScopedQuery } from '../../protection/index.js';
 import { parseListQuery, type ListShape } from '../listing.js';
-import { defineRoutes, type ApiRoute } from '../route.js';
+import { cachedListReply, cachedShowReply } from '../record-pages.js';
+import { defineRoutes, type ApiCall, type ApiRoute } from '../route.js';
 import { CANCEL_ACTION } from '../schemas.js';
-import { LIST_QUERY, listReply, listingContext, storeQuery } from './common.js';
+import { LIST_QUERY, listingContext, storeQuery } from './common.js';
 
 /** A record service as the routes use it. */
-interface RecordService<T> {
-  list(context: RequestContext, query?: ScopedQuery): Promise<ListResult<T>>;
-  get(context: RequestContext, id: string): Promise<T>;
+interface RecordService<T extends RunRecord> {
+  listEntries(context: RequestContext, query?: ScopedQuery, options?: ListEntriesOptions): Promise<ListResult<ListedEntry<T>>>;
+  getEntry(context: RequestContext, id: string): Promise<RecordEntry<T>>;
   cancel(context: RequestContext, id: string): Promise<T>;
 }
 
@@ -32,7 +33,11 @@ export interface RecordRoutesSpec<T extends RunRecord> {
   readonly shape: ListShape;
 }
 
-/** List, show and cancel routes for a run-record collection. */
+/**
+ * List, show and cancel routes for a run-record collection. Lists and shows read the store's
+ * shared entries and answer JSON assembled from the API's cache of rendered views
+ * ({@link ApiCall.views}, see `record-pages.ts`).
+ */
 export function recordRoutes<T extends RunRecord>(spec: RecordRoutesSpec<T>): readonly ApiRoute[] {
   const { collection, single } = spec;
   const idParam = `${single}_id`;
@@ -48,8 +53,8 @@ export function recordRoutes<T extends RunRecord>(spec: RecordRoutesSpec<T>): re
       async handle(call) {
         const list = parseListQuery(call.query, spec.shape, call.maxLimit, call.context.isAdmin === true);
         const { context, allProjects } = listingContext(call, list);
-        const page = await spec.service(call.service).list(context, storeQuery(list, allProjects));
-        return listReply(call, collection, page.items, spec.view, page.nextMarker);
+        const service = spec.service(call.service);
+        return cachedListReply(call, collection, spec.view, (options) => service.listEntries(context, storeQuery(list, allProjects), options));
       },
     },
     {
@@ -60,7 +65,8 @@ export function recordRoutes<T extends RunRecord>(spec: RecordRoutesSpec<T>): re
       summary: `Show a ${single}, with per-resource status and reason and its progress.`,
       responseKey: single,
       async handle(call) {
-        return { body: { [single]: spec.view(await spec.service(call.service).get(call.context, call.params[idParam]!)) } };
+        const entry = await spec.service(call.service).getEntry(call.context, call.params[idParam]!);
+        return cachedShowReply(call, collection, single, entry, spec.view);
       },
     },
     {
