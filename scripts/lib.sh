@@ -131,9 +131,18 @@ wait_http() {
   return 1
 }
 
-# Installs the npm dependencies when node_modules is missing or older than the lockfile.
+# Installs the npm dependencies (npm ci) unless node_modules was installed from this lockfile.
 ensure_npm_deps() {
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # Installed from this very lockfile when node_modules/.kts-lock-sha256 holds its hash, so a
+  # fresh checkout of the same lock (a worktree, a re-clone sharing node_modules) never
+  # reinstalls. Without the stamp, an install newer than the lockfile is trusted (`npm ci` by
+  # hand or by .ci/run); anything else gets `npm ci`.
+  local want have=""
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  [ -f node_modules/.kts-lock-sha256 ] && have=$(cat node_modules/.kts-lock-sha256)
+  [ "$have" = "$want" ] && return 0
+  if [ -n "$have" ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund >&2
   fi
+  echo "$want" > node_modules/.kts-lock-sha256
 }
