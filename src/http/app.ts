@@ -61,7 +61,7 @@ export interface KarborApiOptions {
 export interface KarborApi {
   /** Handles one request. */
   fetch(request: Request): Promise<Response>;
-  /** The Hono app (mount it with `app.route('/', api.app)` or use it as is). */
+  /** The Hono app, to use as is. Under a path of another Hono app, mount {@link KarborApi.fetch} instead (`app.mount('/karbor', api.fetch)`): `app.route` would give the parent's 404 handling and path matching. */
   readonly app: Hono<KarborApiEnv>;
   /** The OpenAPI 3.1 document, also served at `/openapi.json`. */
   readonly openapi: Readonly<Record<string, unknown>>;

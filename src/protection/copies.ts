@@ -304,7 +304,7 @@ export class CopyService {
     } catch (error) {
       await setPair({ status: 'error', reason: reasonOf(error) });
       await removeCopy(target, copy.id).catch((cleanup: unknown) =>
-        this.#env.logger.error('removing an unfinished copy failed; the reaper will retry', { copy: copy.id, error: String(cleanup) }),
+        this.#env.logger.error('removing an unfinished copy failed: its checkpoint stays in the destination bank until reset to error and deleted', { copy: copy.id, error: String(cleanup) }),
       );
       throw error;
     } finally {
