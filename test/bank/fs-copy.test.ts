@@ -3,7 +3,7 @@
  * `copyObject`): real files in temporary directories, real worker threads.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,7 +164,7 @@ describe('fs bank-side copy', () => {
     expect(await copier(destination).copyObject('data/k', source, 'small')).toMatchObject({ size: 5 });
   });
 
-  it('cancelling a copy waiting for a worker drops it and removes its temporary file', async () => {
+  it('cancelling a copy waiting for a worker drops it, having written nothing', async () => {
     const root = await newRoot();
     const oneWorker = createBank(createFsDriver({ root, copyWorkers: 1 }));
     try {
@@ -173,22 +173,102 @@ describe('fs bank-side copy', () => {
       await source.putObject('small', Buffer.from('small'));
       const busy = new AbortController();
       const running = copier(oneWorker).copyObject('a', source, 'endless', { signal: busy.signal });
+      // The only worker is busy with `a` until cancelled: `b` waits for it.
+      await untilTempFileGrows(root);
       const waiting = new AbortController();
       const queued = copier(oneWorker).copyObject('b', source, 'small', { signal: waiting.signal });
-      // `b` has its temporary file, and waits for the only worker, busy with `a` until cancelled.
-      for (;;) {
-        if ((await tree(root)).some((entry) => entry.startsWith('b/%tmp-'))) break;
-        await sleep(5);
-      }
+      await sleep(20);
       waiting.abort();
       await expect(queued).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
       expect(await tree(root)).not.toContain('b');
       busy.abort();
       await expect(running).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
       expect(await tree(root)).toEqual([]);
+      // The worker takes the next job.
+      expect(await copier(oneWorker).copyObject('b', source, 'small')).toMatchObject({ size: 5 });
     } finally {
       await oneWorker.close();
     }
+  });
+
+  it('an unreadable source sidecar, or a missing content file, is the error getObject gives, and leaves nothing', async () => {
+    const info = await source.putObject('k', Buffer.from('bytes'));
+    await writeFile(join(sourceRoot, 'k/%meta.json'), JSON.stringify({ format: 1, key: 'k', version: 'NOT-HEX', size: 5, etag: info.etag, metadata: {}, lastModified: '' }));
+    const expected = await source.getObject('k').catch((caught: unknown) => caught);
+    const error = await copier(destination).copyObject('k', source, 'k').catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', message: (expected as Error).message });
+    await writeFile(join(sourceRoot, 'k/%meta.json'), 'not json');
+    const notJson = await copier(destination).copyObject('k', source, 'k').catch((caught: unknown) => caught);
+    expect(notJson).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', message: ((await source.getObject('k').catch((caught: unknown) => caught)) as Error).message });
+    expect((notJson as Error).cause).toBeInstanceOf(SyntaxError);
+    const other = await source.putObject('gone', Buffer.from('bytes'));
+    await unlink(join(sourceRoot, `gone/%v-${other.version}`));
+    const missing = await copier(destination).copyObject('k', source, 'gone').catch((caught: unknown) => caught);
+    expect(missing).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { key: 'gone' }, message: ((await source.getObject('gone').catch((caught: unknown) => caught)) as Error).message });
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('an unreadable destination sidecar fails the commit (KTS_ERR_BANK_INTEGRITY) and leaves the object as it was', async () => {
+    await source.putObject('k', Buffer.from('new'));
+    const existing = await destination.putObject('k', Buffer.from('old'));
+    await writeFile(join(destinationRoot, 'k/%meta.json'), '{');
+    await expect(copier(destination).copyObject('k', source, 'k', { ifMatch: existing.version })).rejects.toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY' });
+    expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${existing.version}`]);
+  });
+
+  it('conditions are checked atomically: of many racing creations of one key, exactly one wins', async () => {
+    const contents = Array.from({ length: 6 }, (_, index) => randomBytes(100_000 + index));
+    for (const [index, bytes] of contents.entries()) await source.putObject(`s${index}`, bytes);
+    const attempts = contents.map((_, index) => copier(destination).copyObject('k', source, `s${index}`, { ifNoneMatch: '*' }).then(
+      (info) => ({ info }),
+      (error: unknown) => ({ error }),
+    ));
+    // A put races them too.
+    const put = destination.putObject('k', Buffer.from('put'), { ifNoneMatch: '*' }).then((info) => ({ info }), (error: unknown) => ({ error }));
+    const outcomes = await Promise.all([...attempts, put]);
+    const winners = outcomes.filter((outcome) => 'info' in outcome);
+    expect(winners).toHaveLength(1);
+    for (const outcome of outcomes) if ('error' in outcome) expect(outcome.error).toMatchObject({ code: 'KTS_ERR_BANK_PRECONDITION_FAILED' });
+    const winner = (winners[0] as { info: ObjectInfo }).info;
+    expect(await destination.head('k')).toMatchObject({ version: winner.version, etag: winner.etag });
+    expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${winner.version}`]);
+  });
+
+  it('a put of the key being copied waits for the copy, then replaces it', async () => {
+    const bytes = randomBytes(5 * 1024 * 1024);
+    await source.putObject('big', bytes);
+    const copying = copier(destination).copyObject('k', source, 'big');
+    await untilTempFileGrows(destinationRoot);
+    const put = await destination.putObject('k', Buffer.from('put'));
+    await expect(copying).resolves.toMatchObject({ size: bytes.length });
+    expect(await destination.head('k')).toMatchObject({ version: put.version, size: 3 });
+    expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${put.version}`]);
+  });
+
+  it('a driver made durable copies too (content, sidecar and directories fsynced)', async () => {
+    const durable = createBank(createFsDriver({ root: await newRoot(), durable: true }));
+    try {
+      const original = await source.putObject('a/b', randomBytes(COPY_CHUNK_BYTES + 3));
+      expect(await copier(durable).copyObject('x/y', source, 'a/b', { etag: original.etag })).toMatchObject({ etag: original.etag });
+      expect(await copier(durable).copyObject('x/y', source, 'a/b', { etag: original.etag, durable: false })).toMatchObject({ etag: original.etag });
+    } finally {
+      await durable.close();
+    }
+  });
+
+  it('close() during a copy fails it, removes its temporary file and closes its descriptors', async () => {
+    const info = await source.putObject('endless', Buffer.from('x'));
+    await replaceContent('endless', info.version, (path) => symlink('/dev/zero', path));
+    const copying = copier(destination).copyObject('data/k', source, 'endless');
+    await untilTempFileGrows(destinationRoot);
+    await destination.close();
+    await expect(copying).rejects.toMatchObject({ code: 'KTS_ERR_BANK_IO' });
+    expect(await tree(destinationRoot)).toEqual([]);
+    const open = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    expect(open.filter((target) => target.startsWith(destinationRoot) || target.startsWith(sourceRoot) || target === '/dev/zero')).toEqual([]);
+    // And copies start again.
+    await source.putObject('small', Buffer.from('small'));
+    expect(await copier(destination).copyObject('data/k', source, 'small')).toMatchObject({ size: 5 });
   });
 
   it('an already aborted signal is KTS_ERR_CANCELLED before anything is written', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -115,6 +115,31 @@ describe('fs driver specifics', () => {
     const durable = createFsDriver({ root, durable: true });
     await durable.put('d2', Readable.from([bytes('also '), bytes('durable')]));
     expect((await durable.list()).keys).toEqual(['d1', 'd2']);
+  });
+
+  it('reads sidecars of every size whole (head, get), across the first read of 2 KiB', async () => {
+    const info = await driver.put('k', bytes('content'), { metadata: { big: 'x'.repeat(5000) } });
+    expect((await driver.head('k'))?.metadata).toEqual({ big: 'x'.repeat(5000) });
+    const text = JSON.stringify({ format: 1, key: 'k', version: info.version, size: 7, etag: info.etag, metadata: {}, lastModified: new Date().toISOString() });
+    // Padded with spaces (still JSON) to sizes around the first read and its doublings.
+    for (const size of [2047, 2048, 2049, 4096, 4097, 8192]) {
+      await writeFile(join(root, 'k/%meta.json'), text.padEnd(size, ' '));
+      expect(await driver.head('k')).toMatchObject({ version: info.version, size: 7, etag: info.etag, metadata: {} });
+      expect(Buffer.concat(await (await driver.get('k')).toArray()).toString()).toBe('content');
+    }
+    await writeFile(join(root, 'k/%meta.json'), '{"format":1,');
+    await expect(driver.head('k')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY' });
+  });
+
+  it('lists a directory as an object only when its sidecar is a regular file', async () => {
+    await driver.put('a/real', bytes('1'));
+    await driver.put('a/real/below', bytes('2'));
+    await mkdir(join(root, 'a/fake/%meta.json'), { recursive: true });
+    await driver.put('a/fake/below', bytes('3'));
+    expect((await driver.list()).keys).toEqual(['a/fake/below', 'a/real', 'a/real/below']);
+    expect((await driver.list({ marker: 'a/real' })).keys).toEqual(['a/real/below']);
+    expect((await driver.list({ prefix: 'a/re', limit: 1 }))).toEqual({ keys: ['a/real'], nextMarker: 'a/real' });
+    expect((await driver.list({ order: 'desc' })).keys).toEqual(['a/real/below', 'a/real', 'a/fake/below']);
   });
 
   it('concurrent writes and reads of one key always see a whole version', async () => {

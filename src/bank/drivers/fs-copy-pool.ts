@@ -1,29 +1,33 @@
 /**
  * The worker threads of the filesystem driver's bank-side copy: each runs one copy job at a
- * time (synchronous read → md5 → write over one reused buffer: `fs-copy-worker.ts`), so a copy
- * costs this thread two messages, whatever the object's size, and every core can hash.
+ * time (a whole object: find the source, temporary file, read → md5 → write, commit —
+ * `fs-copy-worker.ts`), so a copy costs this thread two messages, whatever the object's size,
+ * and every core can hash.
  *
  * - **Lazy and bounded**: a worker starts when a job finds none idle and the pool is not full;
- *   jobs beyond the pool's size wait here, in order (cancelling a waiting job just drops it).
+ *   jobs beyond the pool's size wait here, in order (cancelling a waiting job just drops it: it
+ *   answers `stopped`, having done nothing).
  * - **Never keeps the process alive**: a worker is referenced only while it runs a job.
- * - **Cancellation**: an aborted job's worker sees its stop flag before its next chunk and
- *   answers; the job settles only then, so its caller never closes a descriptor a worker is
- *   still using.
- * - **Failures**: a read or write error fails its job with the errno error. A worker that cannot
- *   start or dies fails its job and makes the pool {@link CopyWorkerPool.usable | unusable}
- *   (the driver then declines bank-side copies, and the caller streams) until it is closed.
+ * - **Cancellation**: an aborted job's worker sees its stop flag before its next step or chunk
+ *   and answers (`stopped`, or `done` when its commit had begun); the job settles only then.
+ * - **Failures**: a job's own failures are answers. A worker that cannot start or dies rejects
+ *   its job (whatever it did stays; Node closes the descriptors it held) and makes the
+ *   pool {@link CopyWorkerPool.usable | unusable} (the driver then declines bank-side copies,
+ *   and the caller streams) until it is closed.
  *
  * @module
  */
 import { Worker } from 'node:worker_threads';
-import { COPY_WORKER_SOURCE, type CopyAnswerMessage, type CopyJobMessage, type CopyWorkerData } from './fs-copy-worker.js';
-import type { HashedContent } from './fs-write.js';
+import { COPY_WORKER_SOURCE, type CopyAnswerMessage, type CopyJob, type CopyJobMessage, type CopyOutcome, type CopyWorkerData } from './fs-copy-worker.js';
+
+/** What a worker needs besides its shared array (see {@link CopyWorkerData}). */
+export type CopyWorkerSettings = Omit<CopyWorkerData, 'stop'>;
 
 interface Job {
   readonly message: CopyJobMessage;
   readonly signal: AbortSignal | undefined;
   /** Settles the job's promise (once) and stops listening to its signal. */
-  settle(outcome: { content: HashedContent } | { error: unknown }): void;
+  settle(outcome: { answer: CopyOutcome } | { error: unknown }): void;
 }
 
 interface PoolWorker {
@@ -35,6 +39,8 @@ interface PoolWorker {
   closing: boolean;
 }
 
+const STOPPED: CopyOutcome = Object.freeze({ stopped: true as const });
+
 function closedError(): Error {
   return new Error('The filesystem bank driver was closed while copying');
 }
@@ -42,16 +48,16 @@ function closedError(): Error {
 /** A bounded pool of copy worker threads; see the module documentation. */
 export class CopyWorkerPool {
   readonly #size: number;
-  readonly #chunkBytes: number;
+  readonly #settings: CopyWorkerSettings;
   readonly #workers: PoolWorker[] = [];
   readonly #waiting: Job[] = [];
   #broken = false;
   #nextId = 0;
 
-  /** A pool of at most `size` workers (≥ 1), each reading and writing `chunkBytes` at a time. */
-  constructor(size: number, chunkBytes: number) {
+  /** A pool of at most `size` workers (≥ 1), started with `settings`. */
+  constructor(size: number, settings: CopyWorkerSettings) {
     this.#size = size;
-    this.#chunkBytes = chunkBytes;
+    this.#settings = settings;
   }
 
   /** False once a worker failed to start or died (until {@link CopyWorkerPool.close}). */
@@ -60,44 +66,43 @@ export class CopyWorkerPool {
   }
 
   /**
-   * Copies everything from descriptor `input` into descriptor `output` (both from offset 0) on
-   * a worker; resolves with the md5 and size written. Rejects with `signal.reason` once
-   * cancelled (the worker has stopped by then), or with the read or write error. Both
-   * descriptors stay open: the caller closes them after this settles.
+   * Runs `job` on a worker; resolves with its answer (`stopped` once `signal` aborted it, before
+   * or while it ran). Rejects when no worker could run it to its end (the pool is broken or
+   * closed, or the worker died): the job may then have left files behind.
    */
-  copy(input: number, output: number, signal?: AbortSignal): Promise<HashedContent> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+  run(job: CopyJob, signal?: AbortSignal): Promise<CopyOutcome> {
+    if (signal?.aborted) return Promise.resolve(STOPPED);
     if (this.#broken) return Promise.reject(new Error('The copy workers of the filesystem bank driver are not running'));
-    return new Promise<HashedContent>((resolve, reject) => {
+    return new Promise<CopyOutcome>((resolve, reject) => {
       let settled = false;
-      const job: Job = {
-        message: { id: this.#nextId++, input, output },
+      const entry: Job = {
+        message: { id: this.#nextId++, job },
         signal,
         settle: (outcome) => {
           if (settled) return;
           settled = true;
           signal?.removeEventListener('abort', onAbort);
-          if ('content' in outcome) resolve(outcome.content);
+          if ('answer' in outcome) resolve(outcome.answer);
           else reject(outcome.error);
         },
       };
       const onAbort = (): void => {
-        const at = this.#waiting.indexOf(job);
+        const at = this.#waiting.indexOf(entry);
         if (at !== -1) {
           this.#waiting.splice(at, 1);
-          job.settle({ error: signal!.reason });
+          entry.settle({ answer: STOPPED });
           return;
         }
-        const worker = this.#workers.find((entry) => entry.job === job);
+        const worker = this.#workers.find((candidate) => candidate.job === entry);
         if (worker !== undefined) Atomics.store(worker.stop, 0, 1);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(job);
+      this.#waiting.push(entry);
       this.#dispatch();
     });
   }
 
-  /** Stops every worker (running jobs fail, waiting ones are dropped); later jobs start new ones. */
+  /** Stops every worker (running jobs reject, waiting ones too); later jobs start new ones. */
   async close(): Promise<void> {
     for (const job of this.#waiting.splice(0)) job.settle({ error: closedError() });
     const workers = this.#workers.splice(0);
@@ -123,11 +128,12 @@ export class CopyWorkerPool {
   #start(): PoolWorker | undefined {
     if (this.#broken || this.#workers.length >= this.#size) return undefined;
     const stop = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
-    const workerData: CopyWorkerData = { stop, chunkBytes: this.#chunkBytes };
+    const workerData: CopyWorkerData = { ...this.#settings, stop };
     let thread: Worker;
     try {
       // No execArgv: the worker runs plain JavaScript and needs no loader (tsx) of the parent.
-      thread = new Worker(COPY_WORKER_SOURCE, { eval: true, workerData, execArgv: [] });
+      // trackUnmanagedFds (Node's default, made explicit): a terminated worker's files close.
+      thread = new Worker(COPY_WORKER_SOURCE, { eval: true, workerData, execArgv: [], trackUnmanagedFds: true });
     } catch (error) {
       this.#broken = true;
       if (this.#workers.length === 0) for (const job of this.#waiting.splice(0)) job.settle({ error });
@@ -148,14 +154,7 @@ export class CopyWorkerPool {
     if (job === undefined || job.message.id !== message.id) return;
     entry.job = undefined;
     entry.thread.unref();
-    if (message.error !== undefined) {
-      const error = new Error(message.error.message);
-      job.settle({ error: message.error.code === undefined ? error : Object.assign(error, { code: message.error.code }) });
-    } else if (message.stopped === true) {
-      job.settle({ error: job.signal?.reason ?? new Error('A copy job was stopped') });
-    } else {
-      job.settle({ content: { etag: message.etag!, size: message.size! } });
-    }
+    job.settle({ answer: message });
     this.#dispatch();
   }
 

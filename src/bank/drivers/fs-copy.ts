@@ -1,32 +1,44 @@
 /**
- * The content half of the filesystem driver's bank-side copy (`BankDriver.copyFrom`): which
- * drivers an fs driver can copy from, and how the bytes of an opened content file reach a
- * temporary file with their md5. The driver (`fs.ts`) does the rest exactly as for a put: the
- * temporary file, the etag check, the conditions, the commit and the clean-up.
+ * The filesystem driver's bank-side copy (`BankDriver.copyFrom`): which drivers an fs driver
+ * can copy from, and the copy of one object, done whole by a worker thread
+ * (`fs-copy-worker.ts`, `fs-copy-pool.ts`) under the destination key's mutex.
  *
  * - **Sources**: fs drivers register themselves here; a driver copies from any registered one
  *   (this one, or another root, on any device — the bytes are read, not linked). A source lends
- *   only {@link FsCopySource.openContent}: the open content file of a key's current version,
- *   found as its `get` finds it. Anything else (another kind of driver, a wrapper) is not a
+ *   only {@link FsCopySource.directoryOf}: where a key's object lives; the worker finds its
+ *   current version as `get` does. Anything else (another kind of driver, a wrapper) is not a
  *   source, and the copy is declined.
- * - **Bytes**: every object goes to the worker pool (`fs-copy-pool.ts`): synchronous read →
- *   md5 → write in {@link COPY_CHUNK_BYTES} chunks, so memory stays bounded whatever the
- *   object's size and the bytes never cross this thread. Small objects too: copying them here
- *   (as a put writes them) was measured no faster — 2,048 × 64 KiB took 4.5–7.8 s here against
- *   4.4–4.9 s through the workers, 512 × 512 KiB 2.7–2.8 s against 2.7–3.8 s, on a 2-core
- *   machine at load average 9–11 — since their cost is the per-object filesystem calls, which
- *   stay on this thread either way.
+ * - **Per object, on this thread**: three random names, the key's mutex, two messages, the
+ *   answer turned into an {@link ObjectInfo} or the error `put` (or the source's `get`) would
+ *   give. Everything on the filesystem — the source's sidecar and content, the directory, the
+ *   temporary file, the bytes, the etag check, the conditions and the commit — happens in the
+ *   worker with synchronous calls, which cost this thread nothing: 2,048 × 64 KiB went from
+ *   ~0.6 ms of this thread per object (a dozen `fs/promises` calls, each a promise and most a
+ *   `FileHandle`) to the figures in `docs/banks.md`.
+ * - **Atomicity**: the mutex is held from before the job to its answer, so the conditions are
+ *   checked against the version the commit replaces, as a put checks them. A put of the same key
+ *   waits for the copy meanwhile (before, only for its commit).
+ * - **A worker dying mid-job** (or `close()`): its files are tidied here, still under the mutex:
+ *   temporary files removed; the new version kept if its sidecar was installed (the copy then
+ *   succeeded), else its content file removed, with the directories left empty.
  * - **Chunk size**: 256 KiB, which the worker's read, md5 and write keep in the CPU cache:
  *   copying 64 × 8 MiB cost 1.16–1.24 CPU s with 256 KiB chunks, 1.21–1.29 with 64–128 KiB,
- *   1.48–1.52 with 1 MiB and 2.07–2.26 with 4 MiB (same machine and load).
+ *   1.48–1.52 with 1 MiB and 2.07–2.26 with 4 MiB (2-core machine, load average 9–11).
  *
  * @module
  */
-import type { FileHandle } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import type { ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
+import type { KeyedMutex } from '../../core/keyed-mutex.js';
 import type { BankDriver } from '../driver.js';
+import { cancelled, integrityError, objectNotFound, preconditionFailed } from '../internal/errors.js';
 import { CopyWorkerPool } from './fs-copy-pool.js';
-import type { HashedContent } from './fs-write.js';
+import type { CopyFailure, CopyJob, CopyOutcome } from './fs-copy-worker.js';
+import { CREATE_RETRIES, READ_RETRIES, ignoreMissing, pruneEmpty, readSidecar } from './fs-io.js';
+import { DATA_PREFIX, META_FILE, TEMP_PREFIX, contentMissing, dataFile, infoOf, parseSidecar, unreadableSidecar, type Sidecar } from './fs-layout.js';
 
 /** The buffer of each copy worker: the most bytes it reads, hashes and writes at once. */
 export const COPY_CHUNK_BYTES = 256 * 1024;
@@ -45,11 +57,10 @@ export function defaultCopyWorkers(): number {
 /** What an fs driver lends to fs drivers copying from it. */
 export interface FsCopySource {
   /**
-   * Opens the content file of `key`'s current version for reading (the caller closes it);
-   * throws what the driver's `get` would throw for it (`KTS_ERR_BANK_OBJECT_NOT_FOUND` when
-   * absent).
+   * The object directory of `key` in this driver; throws what the driver's `get` would throw
+   * for an invalid key.
    */
-  openContent(key: string): Promise<FileHandle>;
+  directoryOf(key: string): string;
 }
 
 const sources = new WeakMap<BankDriver, FsCopySource>();
@@ -64,14 +75,28 @@ export function copySourceOf(driver: BankDriver): FsCopySource | undefined {
   return sources.get(driver);
 }
 
-/** Copies opened content into a driver's temporary files; one per fs driver, which closes it. */
-export class ContentCopier {
+/** The destination driver, as a copy sees it. */
+export interface CopyTarget {
+  /** The driver's root. */
+  readonly root: string;
+  /** The driver's `durable` option. */
+  readonly durable: boolean;
+  /** The driver's per-key mutex, shared with its puts and deletes. */
+  readonly mutex: KeyedMutex;
+  /** Turns a failure into the driver's coded error for `operation` on `key`. */
+  classify(operation: string, key: string, error: unknown): Error;
+}
+
+/** The bank-side copies of one fs driver, which closes it. */
+export class BankSideCopier {
   readonly #workers: number;
+  readonly #target: CopyTarget;
   #pool: CopyWorkerPool | undefined;
 
   /** A copier with at most `workers` threads (0: it takes no copy), started on first use. */
-  constructor(workers: number) {
+  constructor(workers: number, target: CopyTarget) {
     this.#workers = workers;
+    this.#target = target;
   }
 
   /** Whether copies can be taken on (workers allowed, none has failed). */
@@ -80,17 +105,110 @@ export class ContentCopier {
   }
 
   /**
-   * Writes everything in `input` (from offset 0 to its end) into `output` (an empty file) and
-   * answers its md5 and size; both stay open.
-   * An aborted `signal` rejects once nothing is writing to `output` any more.
+   * Exactly `put(key, <the bytes of sourceKey>, options)` (see `BankDriver.copyFrom`), where
+   * `directory` is `key`'s object directory here and `source` that of `sourceKey` in its driver.
    */
-  copy(input: FileHandle, output: FileHandle, signal?: AbortSignal): Promise<HashedContent> {
-    this.#pool ??= new CopyWorkerPool(this.#workers, COPY_CHUNK_BYTES);
-    return this.#pool.copy(input.fd, output.fd, signal);
+  copy(key: string, directory: string, source: string, sourceKey: string, options: PutObjectOptions): Promise<ObjectInfo> {
+    const { signal } = options;
+    const job: CopyJob = {
+      source,
+      root: this.#target.root,
+      directory,
+      key,
+      version: randomUUID(),
+      temp: join(directory, `${TEMP_PREFIX}${randomUUID()}`),
+      sidecarTemp: join(directory, `${TEMP_PREFIX}${randomUUID()}`),
+      ...(options.etag === undefined ? {} : { etag: options.etag }),
+      ifNoneMatch: options.ifNoneMatch === '*',
+      ...(options.ifMatch === undefined ? {} : { ifMatch: options.ifMatch }),
+      metadata: { ...options.metadata },
+      durable: options.durable ?? this.#target.durable,
+    };
+    return this.#target.mutex.run(key, async () => {
+      if (signal?.aborted) throw cancelled('copy', key, signal);
+      let outcome: CopyOutcome;
+      try {
+        this.#pool ??= new CopyWorkerPool(this.#workers, {
+          chunkBytes: COPY_CHUNK_BYTES,
+          metaFile: META_FILE,
+          dataPrefix: DATA_PREFIX,
+          readRetries: READ_RETRIES,
+          createRetries: CREATE_RETRIES,
+        });
+        outcome = await this.#pool.run(job, signal);
+      } catch (error) {
+        const committed = await tidy(job);
+        if (committed !== undefined) return infoOf(committed);
+        throw signal?.aborted ? cancelled('copy', key, signal) : this.#target.classify('copy', key, error);
+      }
+      if ('done' in outcome) {
+        const { etag, size, lastModified } = outcome.done;
+        return infoOf({ format: 1, key, version: job.version, size, etag, metadata: job.metadata, lastModified });
+      }
+      throw 'stopped' in outcome ? cancelled('copy', key, signal) : this.#failure(job, sourceKey, outcome.failure, signal);
+    });
   }
 
   /** Stops the worker threads (a later copy starts them again). */
   async close(): Promise<void> {
     await this.#pool?.close();
   }
+
+  /** The error a put (or, about the source, its driver's `get`) would give for `failure`. */
+  #failure(job: CopyJob, sourceKey: string, failure: CopyFailure, signal: AbortSignal | undefined): Error {
+    const { classify } = this.#target;
+    if (failure.kind === 'source-missing') return objectNotFound(sourceKey);
+    if (failure.kind === 'source-content-missing') return contentMissing(sourceKey);
+    if (failure.kind === 'unreadable' && failure.phase === 'source') return sidecarError(failure);
+    if (failure.kind === 'error' && failure.phase === 'source') return classify('get', sourceKey, errnoError(failure));
+    // Past the source, as in a put: a failure of a cancelled copy is its cancellation.
+    if (signal?.aborted) return cancelled('copy', job.key, signal);
+    switch (failure.kind) {
+      case 'unreadable':
+        return sidecarError(failure);
+      case 'integrity':
+        return integrityError(job.key, job.etag!, failure.etag);
+      case 'precondition':
+        return preconditionFailed(job.key, failure.condition);
+      case 'error':
+        return classify('copy', job.key, errnoError(failure));
+    }
+  }
+}
+
+/** The filesystem error a worker reported. */
+function errnoError(failure: Extract<CopyFailure, { kind: 'error' }>): Error {
+  const error = new Error(failure.message);
+  return failure.code === undefined ? error : Object.assign(error, { code: failure.code });
+}
+
+/** The error `parseSidecar` gives for an unreadable sidecar's text. */
+function sidecarError(failure: Extract<CopyFailure, { kind: 'unreadable' }>): Error {
+  try {
+    parseSidecar(failure.text, failure.path);
+  } catch (error) {
+    return error as Error;
+  }
+  return unreadableSidecar(failure.path);
+}
+
+/**
+ * After a worker died mid-job (still under the key's mutex): removes the job's temporary files;
+ * answers the new version's sidecar when its commit went through, else removes its content file
+ * and the directories left empty. Never throws; when the current sidecar cannot be read, the
+ * content file stays (an orphan, as after a crash, which a delete removes).
+ */
+async function tidy(job: CopyJob): Promise<Sidecar | undefined> {
+  await ignoreMissing(unlink(job.temp)).catch(() => undefined);
+  await ignoreMissing(unlink(job.sidecarTemp)).catch(() => undefined);
+  let current: Sidecar | undefined;
+  try {
+    current = await readSidecar(job.directory);
+  } catch {
+    return undefined;
+  }
+  if (current?.version === job.version) return current;
+  await ignoreMissing(unlink(dataFile(job.directory, job.version))).catch(() => undefined);
+  await pruneEmpty(job.root, job.directory).catch(() => undefined);
+  return undefined;
 }

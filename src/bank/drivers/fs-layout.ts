@@ -86,7 +86,7 @@ export function parseSidecar(text: string, path: string): Sidecar {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadableSidecar(path, error);
   }
   const sidecar = value as Partial<Sidecar> | null;
   const valid =
@@ -98,15 +98,24 @@ export function parseSidecar(text: string, path: string): Sidecar {
     typeof sidecar.etag === 'string' &&
     typeof sidecar.lastModified === 'string' &&
     typeof sidecar.metadata === 'object' && sidecar.metadata !== null;
-  if (!valid) throw unreadable(path);
+  if (!valid) throw unreadableSidecar(path);
   return sidecar as Sidecar;
 }
 
-function unreadable(path: string, cause?: unknown): BankError {
+/** `KTS_ERR_BANK_INTEGRITY`: the sidecar at `path` is not a format-1 sidecar. */
+export function unreadableSidecar(path: string, cause?: unknown): BankError {
   return new BankError(`Unreadable filesystem bank sidecar ${path}`, {
     code: 'KTS_ERR_BANK_INTEGRITY',
     details: { path },
     cause,
+  });
+}
+
+/** `KTS_ERR_BANK_INTEGRITY`: `key` has a sidecar but its content file stays missing. */
+export function contentMissing(key: string): BankError {
+  return new BankError(`The content of ${JSON.stringify(key)} is missing from the filesystem bank`, {
+    code: 'KTS_ERR_BANK_INTEGRITY',
+    details: { key },
   });
 }
 

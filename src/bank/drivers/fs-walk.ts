@@ -38,6 +38,12 @@ async function entriesOf(directory: string): Promise<Dirent[]> {
   }
 }
 
+/** Whether a directory with these entries holds an object (its sidecar, a regular file). */
+function listsSidecar(entries: readonly Dirent[]): boolean {
+  return entries.some((entry) => entry.name === META_FILE && entry.isFile());
+}
+
+/** Whether `directory` holds an object, without reading the whole directory. */
 async function holdsObject(directory: string): Promise<boolean> {
   try {
     return (await stat(join(directory, META_FILE))).isFile();
@@ -54,18 +60,27 @@ function belowMayPassMarker(below: string, marker: string | undefined, order: 'a
   return order === 'desc' ? compared <= 0 : compared >= 0 || marker.startsWith(below);
 }
 
-/** Yields the keys under `root` that match `options` (prefix, marker, order), in order. */
-export async function* walkKeys(root: string, options: ListOptions = {}): AsyncGenerator<string> {
+/**
+ * Calls `visit` with the keys under `root` that match `options` (prefix, marker, order), in
+ * order, until it answers `false`. An object directory the walk descends into is read once: its
+ * entries tell whether it holds an object (its sidecar) and what lies below it (before, a `stat`
+ * of the sidecar came on top of that `readdir`). A plain recursive function,
+ * not an async generator: a key passes no chain of `yield*` on its way out.
+ */
+export async function walkKeys(root: string, options: ListOptions, visit: (key: string) => boolean): Promise<void> {
   const prefix = options.prefix ?? '';
   const order = options.order ?? 'asc';
   const cut = prefix.lastIndexOf('/');
   const base = cut < 0 ? '' : prefix.slice(0, cut);
   const baseDirectory = base === '' ? root : join(root, ...base.split('/').map(encodeSegment));
-  yield* walk(baseDirectory, base === '' ? '' : `${base}/`);
+  const mayDescend = (below: string): boolean =>
+    (below.startsWith(prefix) || prefix.startsWith(below)) && belowMayPassMarker(below, options.marker, order);
+  await walk(baseDirectory, base === '' ? '' : `${base}/`, await entriesOf(baseDirectory));
 
-  async function* walk(directory: string, keyPrefix: string): AsyncGenerator<string> {
+  /** Walks `directory` (whose entries are given); false once `visit` asked to stop. */
+  async function walk(directory: string, keyPrefix: string, entries: readonly Dirent[]): Promise<boolean> {
     const items: Item[] = [];
-    for (const entry of await entriesOf(directory)) {
+    for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       const segment = decodeName(entry.name);
       if (segment === undefined) continue;
@@ -75,15 +90,26 @@ export async function* walkKeys(root: string, options: ListOptions = {}): AsyncG
       items.push({ sortKey: `${key}/`, key, directory: child, below: true });
     }
     items.sort(order === 'desc' ? (a, b) => compareKeys(b.sortKey, a.sortKey) : (a, b) => compareKeys(a.sortKey, b.sortKey));
+    // Entries read for an object, kept for the walk below it (which comes later in the order).
+    const read = new Map<string, Dirent[]>();
     for (const item of items) {
       if (item.below) {
-        const below = item.sortKey;
-        if (!below.startsWith(prefix) && !prefix.startsWith(below)) continue;
-        if (!belowMayPassMarker(below, options.marker, order)) continue;
-        yield* walk(item.directory, below);
-      } else if (item.key.startsWith(prefix) && isPastMarker(item.key, options.marker, order) && (await holdsObject(item.directory))) {
-        yield item.key;
+        if (!mayDescend(item.sortKey)) continue;
+        const children = read.get(item.directory) ?? (await entriesOf(item.directory));
+        read.delete(item.directory);
+        if (!(await walk(item.directory, item.sortKey, children))) return false;
+      } else if (item.key.startsWith(prefix) && isPastMarker(item.key, options.marker, order)) {
+        let holds: boolean;
+        if (mayDescend(`${item.key}/`)) {
+          const children = await entriesOf(item.directory);
+          read.set(item.directory, children);
+          holds = listsSidecar(children);
+        } else {
+          holds = await holdsObject(item.directory);
+        }
+        if (holds && !visit(item.key)) return false;
       }
     }
+    return true;
   }
 }

@@ -16,29 +16,31 @@
  *   exclusive only within one process. Run one process per root, or use a back-end with atomic
  *   conditional writes when several processes or nodes share a bank.
  * - **No native leases**: the bank facade keeps them as lease documents over conditional put.
- * - **Bank-side copy** (`copyFrom`) from any fs driver: the content moves from the source's
- *   content file into the temporary file inside worker threads (`fs-copy.ts`), then commits as
- *   a put does — same etag check, conditions, commit and clean-up. The workers start on first
- *   use, never keep the process alive, and stop on `close()`.
+ * - **Bank-side copy** (`copyFrom`) from any fs driver: a worker thread does the whole object
+ *   (`fs-copy.ts`) — finds the source's content as `get` does, writes the temporary file, checks
+ *   the etag and commits as a put does (conditions checked under the key's mutex, held for the
+ *   whole job), cleaning up the same way. The workers start on first use, never keep the
+ *   process alive, and stop on `close()`.
  * - **Limits**: on a case-insensitive filesystem, keys differing only in case collide; symbolic
  *   links inside the root are not listed; crash leftovers (`%tmp-*`) are not swept.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
-import { BankError, ValidationError, isFrameworkError } from '../../core/errors.js';
+import { ValidationError, isFrameworkError } from '../../core/errors.js';
 import type { BankDriver } from '../driver.js';
 import { checkConditions } from '../internal/conditions.js';
 import { discardBody, resolveRange } from '../internal/body.js';
 import { cancelled, integrityError, invalidOption, ioError, objectNotFound } from '../internal/errors.js';
 import { KeyedMutex } from '../../core/keyed-mutex.js';
-import { takePage } from '../listing.js';
-import { ContentCopier, MAX_COPY_WORKERS, defaultCopyWorkers, copySourceOf, registerCopySource } from './fs-copy.js';
-import { DATA_PREFIX, META_FILE, TEMP_PREFIX, dataFile, infoOf, isInside, objectDirectory, parseSidecar, type Sidecar } from './fs-layout.js';
+import { pageOf } from '../listing.js';
+import { BankSideCopier, MAX_COPY_WORKERS, defaultCopyWorkers, copySourceOf, registerCopySource } from './fs-copy.js';
+import { CREATE_RETRIES, READ_RETRIES, errnoOf, ignoreMissing, pruneEmpty, readSidecar, syncDirectories, writeSmallFile } from './fs-io.js';
+import { DATA_PREFIX, META_FILE, TEMP_PREFIX, contentMissing, dataFile, infoOf, objectDirectory, type Sidecar } from './fs-layout.js';
 import { walkKeys } from './fs-walk.js';
 import { writeHashed, type HashedContent } from './fs-write.js';
 
@@ -60,48 +62,6 @@ export interface FsDriverOptions {
   readonly copyWorkers?: number;
 }
 
-const READ_RETRIES = 5;
-const CREATE_RETRIES = 5;
-
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | null)?.code;
-}
-
-async function ignoreMissing(operation: Promise<unknown>): Promise<void> {
-  try {
-    await operation;
-  } catch (error) {
-    if (errnoOf(error) !== 'ENOENT') throw error;
-  }
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsyncs `directory` and every parent up to and including `root`, so new entries survive a crash. */
-async function syncDirectories(root: string, directory: string): Promise<void> {
-  for (let current = directory; ; current = dirname(current)) {
-    await syncDirectory(current);
-    if (!isInside(root, current)) return;
-  }
-}
-
-async function writeSmallFile(path: string, text: string, durable: boolean): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(text, 'utf8');
-    if (durable) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Creates a bank driver that stores objects under `options.root`. */
 export function createFsDriver(options: FsDriverOptions): BankDriver {
   if (typeof options?.root !== 'string' || options.root === '') throw invalidOption('root', 'a non-empty path', options?.root);
@@ -111,7 +71,6 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     throw invalidOption('copyWorkers', `an integer from 0 to ${MAX_COPY_WORKERS}`, options.copyWorkers);
   }
   const mutex = new KeyedMutex();
-  const copier = new ContentCopier(copyWorkers);
 
   function classify(operation: string, key: string, error: unknown): Error {
     if (isFrameworkError(error)) return error;
@@ -125,26 +84,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     return ioError(operation, key, error);
   }
 
-  async function readSidecar(directory: string): Promise<Sidecar | undefined> {
-    const path = join(directory, META_FILE);
-    try {
-      return parseSidecar(await readFile(path, 'utf8'), path);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
-      throw error;
-    }
-  }
-
-  /** Removes `directory` and its parents while they are empty, up to (not including) the root. */
-  async function pruneEmpty(directory: string): Promise<void> {
-    for (let current = directory; isInside(root, current); current = dirname(current)) {
-      try {
-        await rmdir(current);
-      } catch (error) {
-        if (errnoOf(error) !== 'ENOENT') return;
-      }
-    }
-  }
+  const copier = new BankSideCopier(copyWorkers, { root, durable: options.durable ?? false, mutex, classify });
 
   /** Creates the object directory and an exclusive temporary file in it (retrying the rare race with a delete pruning the directory). */
   async function createTemp(directory: string): Promise<{ path: string; handle: FileHandle }> {
@@ -169,21 +109,15 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
       discardBody(body);
       throw error;
     }
-    return store('put', key, directory, putOptions, (handle) => writeHashed(handle, body, signal));
+    return store(key, directory, body, putOptions);
   }
 
   /**
-   * Writes a new version of `key`: `fill` writes the content into a fresh temporary file and
-   * answers its md5 and size; then the expected etag is checked and the version committed
-   * (conditions, rename, sidecar). On any failure or cancellation the temporary file goes.
+   * Writes a new version of `key`: `body` streams into a fresh temporary file (md5 on the way);
+   * then the expected etag is checked and the version committed (conditions, rename, sidecar).
+   * On any failure or cancellation the temporary file goes.
    */
-  async function store(
-    operation: 'put' | 'copy',
-    key: string,
-    directory: string,
-    putOptions: PutObjectOptions,
-    fill: (handle: FileHandle) => Promise<HashedContent>,
-  ): Promise<ObjectInfo> {
+  async function store(key: string, directory: string, body: ObjectBody, putOptions: PutObjectOptions): Promise<ObjectInfo> {
     const { signal } = putOptions;
     const durable = putOptions.durable ?? options.durable ?? false;
     let temp: string | undefined;
@@ -192,7 +126,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
       temp = created.path;
       let content: HashedContent;
       try {
-        content = await fill(created.handle);
+        content = await writeHashed(created.handle, body, signal);
         if (durable) await created.handle.sync();
       } finally {
         await created.handle.close();
@@ -206,10 +140,10 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     } catch (error) {
       if (temp !== undefined) {
         await ignoreMissing(unlink(temp)).catch(() => undefined);
-        await pruneEmpty(directory);
+        await pruneEmpty(root, directory);
       }
-      if (signal?.aborted) throw cancelled(operation, key, signal);
-      throw classify(operation, key, error);
+      if (signal?.aborted) throw cancelled('put', key, signal);
+      throw classify('put', key, error);
     }
   }
 
@@ -269,10 +203,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
         previous = sidecar.version;
       }
     }
-    throw new BankError(`The content of ${JSON.stringify(key)} is missing from the filesystem bank`, {
-      code: 'KTS_ERR_BANK_INTEGRITY',
-      details: { key },
-    });
+    throw contentMissing(key);
   }
 
   async function get(key: string, getOptions: GetObjectOptions = {}): Promise<Readable> {
@@ -300,10 +231,10 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     }
   }
 
-  /** What other fs drivers copying from this one may do: open a key's current content. */
-  async function openForCopy(key: string): Promise<FileHandle> {
+  /** Where other fs drivers copying from this one find `key`'s object. */
+  function directoryOf(key: string): string {
     try {
-      return (await openContent(key)).handle;
+      return objectDirectory(root, key);
     } catch (error) {
       throw classify('get', key, error);
     }
@@ -321,12 +252,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     } catch (error) {
       throw classify('copy', key, error);
     }
-    const input = await from.openContent(sourceKey);
-    try {
-      return await store('copy', key, directory, copyOptions, (output) => copier.copy(input, output, signal));
-    } finally {
-      await input.close();
-    }
+    return copier.copy(key, directory, from.directoryOf(sourceKey), sourceKey, copyOptions);
   }
 
   async function head(key: string): Promise<ObjectInfo | undefined> {
@@ -340,7 +266,10 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
 
   async function list(listOptions: ListOptions = {}): Promise<ListPage> {
     try {
-      return await takePage(walkKeys(root, listOptions), listOptions.limit);
+      const keys: string[] = [];
+      const wanted = listOptions.limit === undefined ? Number.POSITIVE_INFINITY : listOptions.limit + 1;
+      await walkKeys(root, listOptions, (key) => keys.push(key) < wanted);
+      return pageOf(keys, listOptions.limit);
     } catch (error) {
       throw classify('list', listOptions.prefix ?? '', error);
     }
@@ -360,7 +289,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
           if (errnoOf(error) !== 'ENOENT' && errnoOf(error) !== 'ENOTDIR') throw error;
         }
         for (const name of names) if (name.startsWith(DATA_PREFIX)) await ignoreMissing(unlink(join(directory, name)));
-        await pruneEmpty(directory);
+        await pruneEmpty(root, directory);
       });
     } catch (error) {
       throw classify('delete', key, error);
@@ -378,6 +307,6 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     copyFrom,
     close: () => copier.close(),
   };
-  registerCopySource(driver, { openContent: openForCopy });
+  registerCopySource(driver, { directoryOf });
   return driver;
 }
