@@ -33,6 +33,7 @@ import {
 import { UsageError, clientOptionsFrom, jsonObject, positiveInteger, type ConnectionFlags } from './config.js';
 import { ProgressLine, jsonText, listTable, propertyTable as propertiesOf, type Column, type OutputStream } from './output.js';
 
+/** Where the command writes (stdout, stderr). */
 export type { OutputStream } from './output.js';
 
 /** What the command reads and writes; the process's own by default. */

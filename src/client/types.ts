@@ -24,6 +24,7 @@ import type {
   VERIFICATION_ITEM,
 } from '../http/schemas.js';
 
+/** The views the API answers, typed from its response schemas. */
 export type {
   CheckpointView,
   CopyView,

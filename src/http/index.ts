@@ -14,6 +14,7 @@ export { createKeystoneAuthenticator, type KeystoneAuthenticatorOptions } from '
 export { DEFAULT_POLICY, Policy, type PolicyCredentials, type PolicyTarget } from './policy.js';
 export { faultName, statusOf, toFault, type FaultBody } from './faults.js';
 export { parsePythonLiteral } from './python-literal.js';
+/** The route table's types: a route, the call a handler gets, the reply it gives. */
 export type { ApiCall, ApiMethod, ApiReply, ApiRoute, QueryParameter } from './route.js';
 export { ViewCache, type RenderedPage } from './view-cache.js';
 export { buildOpenApi, responseSchemaOf } from './openapi.js';

@@ -67,7 +67,9 @@ export interface ReadSavedInfoOptions {
  * every message names `backup.json`.
  */
 export async function readSavedInfo(section: BankSection, options: ReadSavedInfoOptions & { readonly allowMissing: true }): Promise<SavedInfo | undefined>;
+/** Reads and checks `backup.json`; a missing one is `KTS_ERR_BANK_OBJECT_NOT_FOUND`. */
 export async function readSavedInfo(section: BankSection, options?: ReadSavedInfoOptions): Promise<SavedInfo>;
+/** The implementation of both signatures above. */
 export async function readSavedInfo(section: BankSection, options: ReadSavedInfoOptions = {}): Promise<SavedInfo | undefined> {
   const value = await readDocument(section, SAVED_INFO_KEY);
   if (value === undefined) {
