@@ -39,6 +39,7 @@ import type { BankDriver } from '../src/bank/driver.js';
 import { isolatedCase, reply, runIsolated } from './lib/isolate.js';
 import { MemoryProbe } from './lib/memory.js';
 import { median, since } from './lib/stats.js';
+import { SWIFT, purgeContainer, swiftLogin, type Session } from './lib/swift.js';
 import { mib, num, printTable } from './lib/table.js';
 
 const KiB = 1024;
@@ -53,23 +54,7 @@ const PARTS = new Set((process.env.BENCH_BANK_PARTS ?? 'throughput,memory').spli
 const RSS_RUNS = Math.max(1, Number(process.env.BENCH_BANK_RSS_RUNS ?? 3));
 const ONLY = new Set((process.env.BENCH_BANK_ONLY ?? 'cp,fs,curl,swift,s3').split(',').map((name) => name.trim()));
 const env = (name: string, fallback: string): string => process.env[name] || fallback;
-const SWIFT = { authUrl: env('KARBOR_TEST_SWIFT_AUTH_URL', 'http://127.0.0.1:8080/auth/v1.0'), user: env('KARBOR_TEST_SWIFT_USER', 'test:tester'), key: env('KARBOR_TEST_SWIFT_KEY', 'testing') };
 
-interface Session {
-  readonly storageUrl: string;
-  readonly token: string;
-}
-
-async function swiftLogin(): Promise<Session | undefined> {
-  try {
-    const response = await fetch(SWIFT.authUrl, { headers: { 'X-Auth-User': SWIFT.user, 'X-Auth-Key': SWIFT.key }, signal: AbortSignal.timeout(3000) });
-    const storageUrl = response.headers.get('x-storage-url');
-    const token = response.headers.get('x-auth-token');
-    return response.ok && storageUrl !== null && token !== null ? { storageUrl, token } : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 // Drivers are imported when a case needs them, so that a memory child loads only the driver it
 // measures (the S3 driver's AWS SDK alone adds ~22 MiB of RSS to a process).
@@ -77,26 +62,6 @@ const fsDriver = async (root: string): Promise<BankDriver> => (await import('../
 const swiftDriver = async (container: string, options = {}): Promise<BankDriver> =>
   (await import('../src/bank/drivers/swift.js')).createSwiftDriver({ auth: { type: 'tempauth', ...SWIFT }, container, ...options });
 
-/** Deletes a container, its objects (Swift's bulk delete, 1,000 per request) and its segments containers. */
-async function purgeContainer(session: Session, container: string): Promise<void> {
-  const headers = { 'X-Auth-Token': session.token };
-  const attempt = async <T>(work: () => Promise<T>): Promise<T> => work().catch(() => work());
-  for (const name of [container, `${container}_segments`, `${container}+segments`]) {
-    for (;;) {
-      const listing = await attempt(() => fetch(`${session.storageUrl}/${name}?format=json&limit=1000`, { headers }));
-      if (listing.status !== 200) {
-        await listing.body?.cancel();
-        break;
-      }
-      const names = ((await listing.json()) as { name: string }[]).map((entry) => entry.name);
-      if (names.length === 0) break;
-      const body = names.map((object) => `/${name}/${object.split('/').map(encodeURIComponent).join('/')}`).join('\n');
-      const init = { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain', Accept: 'application/json' }, body };
-      await (await attempt(() => fetch(`${session.storageUrl}?bulk-delete`, init))).text();
-    }
-    await (await attempt(() => fetch(`${session.storageUrl}/${name}`, { method: 'DELETE', headers }))).text();
-  }
-}
 
 async function inPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;

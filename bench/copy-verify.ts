@@ -71,6 +71,7 @@ import { LOCAL_DIRECTORY_TYPE, createLocalDirectoryPlugin } from '../src/plugins
 import { isolatedCase, reply, runIsolated } from './lib/isolate.js';
 import { MemoryProbe } from './lib/memory.js';
 import { median, since } from './lib/stats.js';
+import { SWIFT, purgeContainer, swiftLogin, type Session } from './lib/swift.js';
 import { mib, num, printTable } from './lib/table.js';
 
 const KiB = 1024;
@@ -87,7 +88,6 @@ const PLUGIN_CONCURRENCY = 4;
 /** The destination fs driver's copy workers (`copyWorkers`); empty for the driver's default. */
 const COPY_WORKERS = env('BENCH_CV_COPY_WORKERS', '') === '' ? undefined : Number(env('BENCH_CV_COPY_WORKERS', ''));
 const PARTS = new Set(env('BENCH_CV_PARTS', 'copy,verify,swift').split(',').map((name) => name.trim()));
-const SWIFT = { authUrl: env('KARBOR_TEST_SWIFT_AUTH_URL', 'http://127.0.0.1:8080/auth/v1.0'), user: env('KARBOR_TEST_SWIFT_USER', 'test:tester'), key: env('KARBOR_TEST_SWIFT_KEY', 'testing') };
 
 const DATA = join(WORK, 'data');
 const MAIN_BANK = join(WORK, 'bank-main');
@@ -320,42 +320,7 @@ function warm(...roots: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // Swift
 
-interface Session {
-  readonly storageUrl: string;
-  readonly token: string;
-}
 
-async function swiftLogin(): Promise<Session | undefined> {
-  try {
-    const response = await fetch(SWIFT.authUrl, { headers: { 'X-Auth-User': SWIFT.user, 'X-Auth-Key': SWIFT.key }, signal: AbortSignal.timeout(3000) });
-    const storageUrl = response.headers.get('x-storage-url');
-    const token = response.headers.get('x-auth-token');
-    return response.ok && storageUrl !== null && token !== null ? { storageUrl, token } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Deletes a container, its objects (bulk delete, 1,000 per request) and its segments containers. */
-async function purgeContainer(session: Session, container: string): Promise<void> {
-  const headers = { 'X-Auth-Token': session.token };
-  const attempt = async <T>(work: () => Promise<T>): Promise<T> => work().catch(() => work());
-  for (const name of [container, `${container}_segments`, `${container}+segments`]) {
-    for (;;) {
-      const listing = await attempt(() => fetch(`${session.storageUrl}/${name}?format=json&limit=1000`, { headers }));
-      if (listing.status !== 200) {
-        await listing.body?.cancel();
-        break;
-      }
-      const names = ((await listing.json()) as { name: string }[]).map((entry) => entry.name);
-      if (names.length === 0) break;
-      const body = names.map((object) => `/${name}/${object.split('/').map(encodeURIComponent).join('/')}`).join('\n');
-      const init = { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain', Accept: 'application/json' }, body };
-      await (await attempt(() => fetch(`${session.storageUrl}?bulk-delete`, init))).text();
-    }
-    await (await attempt(() => fetch(`${session.storageUrl}/${name}`, { method: 'DELETE', headers }))).text();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The run
