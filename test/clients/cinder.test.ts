@@ -6,15 +6,15 @@
  * and compare the restored files' md5 with the source's. The file fails (never skips) when
  * Cinder or one of its services is not up. Everything it creates is deleted afterwards.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { cp, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFrameworkError } from '../../src/core/errors.js';
 import { CinderClient, cinderNoAuth, type CinderBackup, type CinderVolume } from '../../src/clients/index.js';
 import { requireCinder } from '../helpers/services.js';
+import { md5File, writeAt } from '../helpers/volume-files.js';
 
 const cinder = await requireCinder();
 const client = new CinderClient({ endpoint: cinderNoAuth(cinder.url, { projectId: cinder.projectId }), microversion: '3.64' });
@@ -26,22 +26,6 @@ const backups: string[] = [];
 const tag = `kts-${randomBytes(3).toString('hex')}`;
 
 const fileOf = (volume: { id: string }): string => join(cinder.volumesDir, `volume-${volume.id}`);
-
-async function writeAt(path: string, offset: number, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, offset);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function newVolume(name: string): Promise<CinderVolume> {
   const volume = await client.createVolume({ size: 1, name: `${tag}-${name}`, metadata: { karbor_test: tag } });

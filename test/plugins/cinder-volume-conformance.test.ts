@@ -11,14 +11,13 @@
  * plugin. Runs in a project of its own (noauth Cinder accepts any hex id) with a raised backup
  * quota. Fails (never skips) when Cinder is not up; deletes all it created.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CinderClient, cinderNoAuth, type CinderBackup } from '../../src/clients/index.js';
 import { CINDER_VOLUME_TYPE, createCinderVolumePlugin, readSavedInfo } from '../../src/plugins/cinder-volume/index.js';
 import { testProtectionPlugin } from '../../src/testing/index.js';
 import { requireCinder } from '../helpers/services.js';
+import { md5File, writeAt } from '../helpers/volume-files.js';
 
 const cinder = await requireCinder();
 // A project of its own, with room for the suite's backups: it keeps up to 10 at once (Cinder's
@@ -29,22 +28,6 @@ await client.http.send({ method: 'PUT', path: `/os-quota-sets/${projectId}`, jso
 const MiB = 1024 * 1024;
 const fileOf = (id: string): string => join(cinder.volumesDir, `volume-${id}`);
 const NOT_IN_BANK = 'the backup data lives in Cinder’s backup store, not in the bank, and Cinder’s API shows no checksum or per-object size of it: presence level (the only one) cannot see at-rest damage of the data';
-
-async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-async function writeAt(path: string, offset: number, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, offset);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 testProtectionPlugin({
   name: 'cinder-volume',

@@ -7,9 +7,8 @@
  * and deletes that remove the backups. Fails (never skips) when Cinder is not up. Everything it
  * creates in Cinder is deleted afterwards.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointCollection, createBank, createMemoryDriver, type Bank } from '../../src/bank/index.js';
@@ -19,6 +18,7 @@ import { CINDER_VOLUME_TYPE, SAVED_INFO_KEY, BACKUP_RECORD_KEY, createCinderVolu
 import { createProtectionService, type ProtectionService, type RequestContext } from '../../src/protection/index.js';
 import { createMemoryStore } from '../../src/store/index.js';
 import { requireCinder } from '../helpers/services.js';
+import { md5File, writeAt } from '../helpers/volume-files.js';
 
 const cinder = await requireCinder();
 const client = new CinderClient({ endpoint: cinderNoAuth(cinder.url, { projectId: cinder.projectId }) });
@@ -30,22 +30,6 @@ const createdVolumes: string[] = [];
 const createdBackups: string[] = [];
 
 const fileOf = (id: string): string => join(cinder.volumesDir, `volume-${id}`);
-
-async function writeAt(path: string, offset: number, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, offset);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 const { protection, protectable } = createCinderVolumePlugin({ cinder: client, pollIntervalMs: 250, maxPollIntervalMs: 2000 });
 let service: ProtectionService;
