@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { ValidationError } from '../core/index.js';
 import type { StoredRecord } from '../store/index.js';
 
 /** One cached rendering. */
@@ -58,9 +59,17 @@ export class ViewCache {
   readonly #pages = new Map<string, RenderedPage>();
   #pageItems = 0;
 
-  /** Keeps up to `capacity` renderings per collection (and pages of up to `capacity` items in all); 0 keeps none. */
+  /**
+   * Keeps up to `capacity` renderings per collection (and pages of up to `capacity` items in all); 0 keeps none.
+   * A capacity that is not an integer ≥ 0 is `KTS_ERR_INVALID_OPTION`, named as the API's `viewCacheSize`.
+   */
   constructor(capacity: number = DEFAULT_VIEW_CACHE_SIZE) {
-    if (!(Number.isSafeInteger(capacity) && capacity >= 0)) throw new RangeError(`A view cache capacity must be an integer ≥ 0, got ${String(capacity)}`);
+    if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
+      throw new ValidationError(`viewCacheSize must be an integer ≥ 0, got ${String(capacity)}`, {
+        code: 'KTS_ERR_INVALID_OPTION',
+        details: { option: 'viewCacheSize', expected: 'an integer ≥ 0' },
+      });
+    }
     this.#capacity = capacity;
   }
 

@@ -286,7 +286,7 @@ describe.each(['memory', 'sqlite'] as const)('the view cache, %s store', (kind) 
       expect((await get(setup.api, path)).text).toBe(expected);
       expect((await get(setup.api, path)).text).toBe(expected);
     }
-    expect(() => createKarborApi({ service: setup.service, authenticator: createTokenTable(), viewCacheSize: -1 })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION' }));
+    expect(() => createKarborApi({ service: setup.service, authenticator: createTokenTable(), viewCacheSize: -1 })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION', message: 'viewCacheSize must be an integer ≥ 0, got -1' }));
   });
 
   if (kind === 'sqlite') {
@@ -334,7 +334,10 @@ describe('ViewCache', () => {
     const none = new ViewCache(0);
     none.render('things', entry('a', '1'), view);
     expect(none.size('things')).toBe(0);
-    expect(() => new ViewCache(-1)).toThrow(RangeError);
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => new ViewCache(bad)).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION', message: expect.stringContaining('viewCacheSize') }));
+    }
+    expect(() => new ViewCache(-1)).toThrow(`viewCacheSize must be an integer ≥ 0, got -1`);
   });
 
   it('keeps pages of at most its capacity of items in all, the least recently used going first', () => {
