@@ -119,7 +119,11 @@ function dataSet(total: number): FileClass[] {
 const CLASSES = dataSet(TOTAL);
 const BYTES = CLASSES.reduce((sum, item) => sum + item.size * item.count, 0);
 const FILES = CLASSES.reduce((sum, item) => sum + item.count, 0);
-const SPEC = JSON.stringify(CLASSES);
+/**
+ * What a kept data set and main bank must match to be reused: the file classes, and the fs
+ * driver's sidecar format (sidecars without the sealed sha256 would make every copy hash md5).
+ */
+const SPEC = JSON.stringify({ classes: CLASSES, sidecars: 'sha256+seal' });
 
 function filePath(root: string, item: FileClass, index: number): string {
   return join(root, item.dir, String(Math.floor(index / 256)).padStart(2, '0'), `f${String(index).padStart(5, '0')}.bin`);

@@ -2,6 +2,7 @@
  * The filesystem driver's bank-side copy (`BankDriver.copyFrom`, offered by sections as
  * `copyObject`): real files in temporary directories, real worker threads.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBank, createFsDriver, createMemoryDriver, type Bank, type BankSection, type ObjectInfo, type PutObjectOptions } from '../../src/bank/index.js';
 import { COPY_CHUNK_BYTES } from '../../src/bank/drivers/fs-copy.js';
+import { sealOf } from '../../src/bank/drivers/fs-layout.js';
 import { copyObjects } from '../../src/plugins/bank-copy/index.js';
 
 /** What the sections of a bank made by `createBank` offer beyond `BankSection`. */
@@ -312,6 +314,92 @@ describe('fs bank-side copy', () => {
     expect(await copier(destination).copyObject('one', source, 'k')).toMatchObject({ size: 5 });
     await destination.close();
     expect(await copier(destination).copyObject('two', source, 'k')).toMatchObject({ size: 5 });
+  });
+});
+
+describe('fs bank-side copy: bytes checked against the sealed sha256', () => {
+  const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+  const sidecarPath = (root: string, key: string): string => join(root, ...key.split('/'), '%meta.json');
+  const sidecarOf = async (root: string, key: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(sidecarPath(root, key), 'utf8'));
+
+  it('a put records the sha256 and its seal; copies keep them, copy after copy', async () => {
+    const bytes = randomBytes(COPY_CHUNK_BYTES + 3);
+    const info = await source.putObject('k', bytes);
+    const recorded = await sidecarOf(sourceRoot, 'k');
+    expect(recorded).toMatchObject({ etag: md5(bytes), sha256: sha256(bytes), seal: sealOf(md5(bytes), bytes.length, sha256(bytes)) });
+    await copier(destination).copyObject('once', source, 'k', { etag: info.etag });
+    await copier(destination).copyObject('twice', destination, 'once', { etag: info.etag });
+    for (const key of ['once', 'twice']) {
+      expect(await sidecarOf(destinationRoot, key)).toMatchObject({ etag: recorded.etag, sha256: recorded.sha256, seal: recorded.seal });
+      expect((await readAll(destination, key)).equals(bytes)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['a flipped byte', (bytes: Buffer) => Buffer.from(bytes.map((byte, at) => (at === 1000 ? byte ^ 0x01 : byte)))],
+    ['a truncated content', (bytes: Buffer) => bytes.subarray(0, bytes.length - 1)],
+  ])('refuses a source with %s (KTS_ERR_BANK_INTEGRITY by sha256, naming the source), writing nothing', async (_name, damage) => {
+    const bytes = randomBytes(COPY_CHUNK_BYTES * 2);
+    const info = await source.putObject('data/k', bytes);
+    const damaged = damage(bytes);
+    await replaceContent('data/k', info.version, (path) => writeFile(path, damaged));
+    const error = await copier(destination).copyObject('copy', source, 'data/k', { etag: info.etag }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { key: 'data/k', algorithm: 'sha256', expected: sha256(bytes), actual: sha256(damaged) } });
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('a sidecar whose etag was damaged breaks its seal: the copy hashes md5 and refuses the etag it claims', async () => {
+    const bytes = randomBytes(5000);
+    await source.putObject('k', bytes);
+    const recorded = await sidecarOf(sourceRoot, 'k');
+    const forged = md5(Buffer.from('not these bytes'));
+    await writeFile(sidecarPath(sourceRoot, 'k'), JSON.stringify({ ...recorded, etag: forged }));
+    const claimed = (await source.head('k'))!.etag;
+    expect(claimed).toBe(forged);
+    const error = await copier(destination).copyObject('k', source, 'k', { etag: claimed }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { expected: forged, actual: md5(bytes) } });
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('a sidecar written before the sha256 was recorded is copied by md5, and the copy records both digests', async () => {
+    const bytes = randomBytes(COPY_CHUNK_BYTES + 11);
+    await source.putObject('old', bytes);
+    const { sha256: _sha256, seal: _seal, ...legacy } = await sidecarOf(sourceRoot, 'old');
+    await writeFile(sidecarPath(sourceRoot, 'old'), JSON.stringify(legacy));
+    expect(await source.head('old')).toMatchObject({ etag: md5(bytes), size: bytes.length });
+    await copier(destination).copyObject('new', source, 'old', { etag: md5(bytes) });
+    expect(await sidecarOf(destinationRoot, 'new')).toMatchObject({ etag: md5(bytes), sha256: sha256(bytes), seal: sealOf(md5(bytes), bytes.length, sha256(bytes)) });
+    // A damaged legacy source is still caught, by its md5.
+    const version = legacy.version as string;
+    await replaceContent('old', version, (path) => writeFile(path, Buffer.concat([bytes.subarray(0, 10), Buffer.from([bytes[10]! ^ 0xff]), bytes.subarray(11)])));
+    await expect(copier(destination).copyObject('again', source, 'old', { etag: md5(bytes) })).rejects.toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { expected: md5(bytes) } });
+  });
+});
+
+describe('fs bank-side copy: direct writes', () => {
+  /** Bytes of `path` in the page cache, by util-linux's `fincore`. */
+  const resident = (path: string): number => Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path], { encoding: 'utf8' }).trim());
+  const contentPath = (root: string, info: ObjectInfo): string => join(root, ...info.key.split('/'), `%v-${info.version}`);
+
+  it('a copy bypasses the page cache (O_DIRECT) save its last partial block; with directCopies: false it fills it', async () => {
+    const bytes = randomBytes(4 * 1024 * 1024 + 100);
+    await source.putObject('k', bytes);
+    const direct = await copier(destination).copyObject('k', source, 'k', { etag: md5(bytes) });
+    const bufferedRoot = await newRoot();
+    const buffered = createBank(createFsDriver({ root: bufferedRoot, directCopies: false }));
+    try {
+      const copied = await copier(buffered).copyObject('k', source, 'k', { etag: md5(bytes) });
+      expect(resident(contentPath(destinationRoot, direct!))).toBeLessThanOrEqual(4096);
+      expect(resident(contentPath(bufferedRoot, copied!))).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+      expect((await readAll(destination, 'k')).equals(bytes)).toBe(true);
+      expect((await readAll(buffered, 'k')).equals(bytes)).toBe(true);
+    } finally {
+      await buffered.close();
+    }
+  });
+
+  it('refuses a directCopies that is not a boolean (KTS_ERR_INVALID_OPTION)', () => {
+    expect(() => createFsDriver({ root: sourceRoot, directCopies: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'KTS_ERR_INVALID_OPTION' }));
   });
 });
 

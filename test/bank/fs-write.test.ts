@@ -127,7 +127,7 @@ describe('writeHashed with a fake file handle', () => {
     const fake = fakeHandle({ shortBy: 1000 });
     const data = randomBytes(40 * MiB + 5);
     const result = await writeHashed(fake.handle, Readable.from(pieces(data, [64 * 1024, 300_001])));
-    expect(result).toEqual({ etag: md5(data), size: data.length });
+    expect(result).toEqual({ etag: md5(data), sha256: createHash('sha256').update(data).digest('hex'), size: data.length });
     expect(Buffer.compare(fake.content(), data)).toBe(0);
     expect(fake.maxRunningBytes()).toBeGreaterThan(BATCH_BYTES); // writes overlapped
     expect(fake.maxRunningBytes()).toBeLessThanOrEqual(IN_FLIGHT_BYTES + 2 * BATCH_BYTES);

@@ -14,12 +14,22 @@
  *
  * Because an object is a directory, a key and a longer key below it (`a` and `a/b`) can both
  * exist, as on Swift and S3. The sidecar is JSON:
- * `{"format":1,"key","version","size","etag","metadata","lastModified"}`; a write renames its
- * content to `%v-<version>` and then atomically replaces `%meta.json`, so a reader always sees
- * a whole, matching (sidecar, content) pair.
+ * `{"format":1,"key","version","size","etag","sha256","seal","metadata","lastModified"}`; a
+ * write renames its content to `%v-<version>` and then atomically replaces `%meta.json`, so a
+ * reader always sees a whole, matching (sidecar, content) pair.
+ *
+ * **Two digests.** `etag` is the content's md5, the one every bank driver reports (Swift and
+ * S3 speak it, and copies between banks compare it). `sha256` is the driver's own digest of
+ * the same bytes, recorded by the same write: a copy between fs drivers checks the bytes it
+ * moves against it instead of against the md5, which costs 2.4× less CPU here (sha256 has CPU
+ * instructions, md5 none). `seal` binds the two ({@link sealOf}): a sidecar whose etag (or
+ * size, or sha256) was damaged after the write no longer matches its seal, so a copy never
+ * vouches for an etag by a sha256 it was not recorded with. Sidecars written before the
+ * digest existed have neither field; copies from them check the md5.
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 import type { ObjectInfo } from '../../core/bank-section.js';
 import { BankError, ValidationError } from '../../core/errors.js';
@@ -39,8 +49,20 @@ export interface Sidecar {
   readonly version: string;
   readonly size: number;
   readonly etag: string;
+  /** sha256 of the content, hex (absent from sidecars written before it was recorded). */
+  readonly sha256?: string;
+  /** {@link sealOf} `(etag, size, sha256)`; present with `sha256`. */
+  readonly seal?: string;
   readonly metadata: Record<string, string>;
   readonly lastModified: string;
+}
+
+/**
+ * The seal of a sidecar's digests: the first 32 hex digits of the sha256 of
+ * `"<etag> <size> <sha256>"`. The copy worker computes the same (`fs-copy-worker.ts`).
+ */
+export function sealOf(etag: string, size: number, sha256: string): string {
+  return createHash('sha256').update(`${etag} ${size} ${sha256}`).digest('hex').slice(0, 32);
 }
 
 /** The directory entry name of a key segment. */
@@ -97,7 +119,8 @@ export function parseSidecar(text: string, path: string): Sidecar {
     typeof sidecar.size === 'number' &&
     typeof sidecar.etag === 'string' &&
     typeof sidecar.lastModified === 'string' &&
-    typeof sidecar.metadata === 'object' && sidecar.metadata !== null;
+    typeof sidecar.metadata === 'object' && sidecar.metadata !== null &&
+    (sidecar.sha256 === undefined || (typeof sidecar.sha256 === 'string' && typeof sidecar.seal === 'string'));
   if (!valid) throw unreadableSidecar(path);
   return sidecar as Sidecar;
 }

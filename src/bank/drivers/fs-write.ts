@@ -1,7 +1,7 @@
 /**
  * The content write of the filesystem driver's put: streams a body into an open file while
- * computing its md5, with the hashing (on this thread) overlapping the writes (on libuv's
- * thread pool).
+ * computing its md5 and sha256 (the sidecar's two digests, `fs-layout.ts`), with the hashing
+ * (on this thread) overlapping the writes (on libuv's thread pool).
  *
  * Chunks are hashed as they arrive and gathered into batches of {@link BATCH_BYTES}, each
  * written with one positional `writev` (no copy) while the next batch is hashed; at most
@@ -37,6 +37,8 @@ export const IN_FLIGHT_BYTES = 8 * 1024 * 1024;
 export interface HashedContent {
   /** md5 of the content, hex. */
   readonly etag: string;
+  /** sha256 of the content, hex. */
+  readonly sha256: string;
   /** Bytes written. */
   readonly size: number;
 }
@@ -71,13 +73,14 @@ async function writeAt(handle: FileHandle, buffers: Uint8Array[], length: number
 }
 
 /**
- * Streams `body` into `handle` from offset 0 and answers its md5 and size. An aborted `signal`
+ * Streams `body` into `handle` from offset 0 and answers its md5, sha256 and size. An aborted `signal`
  * stops reading the body and rejects with the pipeline's `AbortError`; a failing body or write
  * rejects with its error. Either way it returns only once no write is running, so the caller
  * may close the handle and remove the file at once.
  */
 export async function writeHashed(handle: FileHandle, body: ObjectBody, signal?: AbortSignal): Promise<HashedContent> {
-  const hash = createHash('md5');
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
   let size = 0;
   let batch: Uint8Array[] = [];
   let batched = 0;
@@ -112,7 +115,8 @@ export async function writeHashed(handle: FileHandle, body: ObjectBody, signal?:
       if (failure !== undefined) throw failure.error;
       const bytes = toBytes(chunk);
       if (bytes.length === 0) continue;
-      hash.update(bytes);
+      md5.update(bytes);
+      sha256.update(bytes);
       size += bytes.length;
       batch.push(bytes);
       batched += bytes.length;
@@ -130,5 +134,5 @@ export async function writeHashed(handle: FileHandle, body: ObjectBody, signal?:
     while (writes.size > 0) await Promise.all(writes);
   }
   if (failure !== undefined) throw failure.error;
-  return { etag: hash.digest('hex'), size };
+  return { etag: md5.digest('hex'), sha256: sha256.digest('hex'), size };
 }

@@ -24,11 +24,14 @@ export function preconditionFailed(key: string, condition: string): ConflictErro
   });
 }
 
-/** `KTS_ERR_BANK_INTEGRITY`: content does not match the expected or recorded md5. */
-export function integrityError(key: string, expected: string, actual: string): BankError {
-  return new BankError(`Content of ${JSON.stringify(key)} does not match its checksum (expected md5 ${expected}, got ${actual})`, {
+/**
+ * `KTS_ERR_BANK_INTEGRITY`: content does not match the expected or recorded digest — its md5
+ * (the etag) unless `algorithm` names another.
+ */
+export function integrityError(key: string, expected: string, actual: string, algorithm = 'md5'): BankError {
+  return new BankError(`Content of ${JSON.stringify(key)} does not match its checksum (expected ${algorithm} ${expected}, got ${actual})`, {
     code: 'KTS_ERR_BANK_INTEGRITY',
-    details: { key, expected, actual },
+    details: algorithm === 'md5' ? { key, expected, actual } : { key, expected, actual, algorithm },
   });
 }
 
