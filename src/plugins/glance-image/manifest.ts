@@ -8,19 +8,33 @@
  */
 import { getHashes } from 'node:crypto';
 import type { BankSection } from '../../core/bank-section.js';
-import { BankError, NotFoundError, isCancellation, isFrameworkError, messageOf } from '../../core/errors.js';
-import { SchemaValidator } from '../../core/schema.js';
+import { createManifestReader } from '../manifest-backup/manifest.js';
 import { MANIFEST_KEY, MANIFEST_SCHEMA, chunkKey, type Manifest } from './schemas.js';
 
-const validateManifest = new SchemaValidator().compile<Manifest>(MANIFEST_SCHEMA);
-
-function invalid(reason: string, cause?: unknown): BankError {
-  return new BankError(`${MANIFEST_KEY} is not a valid Glance image manifest: ${reason}`, {
-    code: 'KTS_ERR_BANK_INTEGRITY',
-    details: { key: MANIFEST_KEY, reason },
-    ...(cause === undefined ? {} : { cause }),
-  });
+/** The first way the chunks of `manifest` fail to tile the image exactly, as a reason; `undefined` when none. */
+function tilingProblem(manifest: Manifest): string | undefined {
+  let offset = 0;
+  for (const [index, chunk] of manifest.chunks.entries()) {
+    if (chunk.index !== index || chunk.key !== chunkKey(index)) return `chunk ${index} is listed as ${chunk.index} (${chunk.key})`;
+    if (chunk.offset !== offset) return `chunk ${index} (${chunk.key}) starts at ${chunk.offset}, expected ${offset}`;
+    if (chunk.size > manifest.chunkSize || (chunk.size === 0 && manifest.chunks.length > 0)) return `chunk ${index} (${chunk.key}) has ${chunk.size} bytes`;
+    offset += chunk.size;
+  }
+  if (offset !== manifest.image.size || manifest.totals.bytes !== offset || manifest.totals.chunks !== manifest.chunks.length) {
+    return `the chunks hold ${offset} bytes, the image ${manifest.image.size} (totals: ${manifest.totals.bytes} bytes, ${manifest.totals.chunks} chunks)`;
+  }
+  return undefined;
 }
+
+const read = createManifestReader<Manifest>({
+  key: MANIFEST_KEY,
+  schema: MANIFEST_SCHEMA,
+  label: 'Glance image',
+  subject: 'image',
+  ownerOf: (manifest) => manifest.image.id,
+  foreign: (found, expected) => `${MANIFEST_KEY} belongs to image ${found}, not ${expected}: this section holds the backup of another image`,
+  problemOf: tilingProblem,
+});
 
 /** Options of {@link readImageManifest}. */
 export interface ReadImageManifestOptions {
@@ -34,42 +48,7 @@ export interface ReadImageManifestOptions {
  * `options.imageId` — the backup of another image; the messages name `manifest.json`.
  */
 export async function readImageManifest(section: BankSection, options: ReadImageManifestOptions = {}): Promise<Manifest> {
-  let document;
-  try {
-    document = await section.getJson<unknown>(MANIFEST_KEY);
-  } catch (error) {
-    if (isCancellation(error) || !isFrameworkError(error, 'KTS_ERR_BANK_INTEGRITY')) throw error;
-    throw new BankError(`${MANIFEST_KEY} is damaged: ${messageOf(error)}`, { code: 'KTS_ERR_BANK_INTEGRITY', details: { key: MANIFEST_KEY }, cause: error });
-  }
-  if (document === undefined) {
-    throw new NotFoundError(`${MANIFEST_KEY} is missing: the backup of this image is incomplete or was deleted`, {
-      code: 'KTS_ERR_BANK_OBJECT_NOT_FOUND',
-      details: { key: MANIFEST_KEY },
-    });
-  }
-  let manifest: Manifest;
-  try {
-    manifest = validateManifest(document.value, MANIFEST_KEY);
-  } catch (error) {
-    throw invalid(messageOf(error), error);
-  }
-  if (options.imageId !== undefined && manifest.image.id !== options.imageId) {
-    throw new BankError(`${MANIFEST_KEY} belongs to image ${manifest.image.id}, not ${options.imageId}: this section holds the backup of another image`, {
-      code: 'KTS_ERR_BANK_INTEGRITY',
-      details: { key: MANIFEST_KEY, expected: options.imageId, found: manifest.image.id },
-    });
-  }
-  let offset = 0;
-  for (const [index, chunk] of manifest.chunks.entries()) {
-    if (chunk.index !== index || chunk.key !== chunkKey(index)) throw invalid(`chunk ${index} is listed as ${chunk.index} (${chunk.key})`);
-    if (chunk.offset !== offset) throw invalid(`chunk ${index} (${chunk.key}) starts at ${chunk.offset}, expected ${offset}`);
-    if (chunk.size > manifest.chunkSize || (chunk.size === 0 && manifest.chunks.length > 0)) throw invalid(`chunk ${index} (${chunk.key}) has ${chunk.size} bytes`);
-    offset += chunk.size;
-  }
-  if (offset !== manifest.image.size || manifest.totals.bytes !== offset || manifest.totals.chunks !== manifest.chunks.length) {
-    throw invalid(`the chunks hold ${offset} bytes, the image ${manifest.image.size} (totals: ${manifest.totals.bytes} bytes, ${manifest.totals.chunks} chunks)`);
-  }
-  return manifest;
+  return read(section, options.imageId);
 }
 
 let supported: ReadonlySet<string> | undefined;

@@ -9,12 +9,10 @@
  * @module
  */
 import type { Checkpoint } from '../../core/checkpoint.js';
-import { ValidationError } from '../../core/errors.js';
-import type { DeleteContext, Operation } from '../../core/operation.js';
 import type { CopyOperation, ProtectableContext, ProtectablePlugin, ProtectionPlugin, VerificationOperation } from '../../core/plugin.js';
 import type { Resource } from '../../core/resource.js';
 import type { GlanceClient, GlanceImage } from '../../clients/glance.js';
-import { createBankCopyOperation, deleteKeys, listAllKeys } from '../bank-copy/index.js';
+import { deleteAndCopyOperations, invalidOption } from '../manifest-backup/plugin.js';
 import { createProtectOperation, type GlanceImageSettings } from './protect.js';
 import { createRestoreOperation } from './restore.js';
 import { COPY_SCHEMA, GLANCE_IMAGE_TYPE, MANIFEST_KEY, MANIFEST_SCHEMA, NOVA_SERVER_TYPE, OPTIONS_SCHEMA, RESTORE_SCHEMA, VERIFY_SCHEMA } from './schemas.js';
@@ -46,24 +44,10 @@ export interface GlanceImagePlugins {
   readonly protectable: ProtectablePlugin;
 }
 
-function invalidOption(name: string, expected: string, value: unknown): ValidationError {
-  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\``, { code: 'KTS_ERR_INVALID_OPTION', details: { option: name } });
-}
-
 function positive(name: string, value: number | undefined, fallback: number): number {
   const result = value ?? fallback;
   if (!Number.isSafeInteger(result) || result < 1) throw invalidOption(name, 'a positive integer', result);
   return result;
-}
-
-function createDeleteOperation(settings: GlanceImageSettings): Operation<DeleteContext> {
-  return {
-    async onMain(context) {
-      const keys = await listAllKeys(context.bank, { signal: context.signal });
-      await deleteKeys(context.bank, keys, { concurrency: settings.concurrency, signal: context.signal, isMetadata: (key) => key === MANIFEST_KEY });
-      context.logger.info('Image backup deleted', { objects: keys.length });
-    },
-  };
 }
 
 /** The resource for an image, with facts for operators in `extraInfo`. */
@@ -107,9 +91,8 @@ export function createGlanceImagePlugin(options: GlanceImagePluginOptions): Glan
     verificationLevels: ['presence', 'checksum', 'full'],
     getProtectOperation: () => createProtectOperation(settings),
     getRestoreOperation: () => createRestoreOperation(settings),
-    getDeleteOperation: () => createDeleteOperation(settings),
     getVerifyOperation: () => createVerifyOperation(settings),
-    getCopyOperation: () => createBankCopyOperation({ concurrency: settings.concurrency, isMetadata: (key) => key === MANIFEST_KEY }),
+    ...deleteAndCopyOperations({ manifestKey: MANIFEST_KEY, concurrency: settings.concurrency, deletedMessage: 'Image backup deleted' }),
   };
 
   const callOptions = (context: ProtectableContext) => (context.signal === undefined ? {} : { signal: context.signal });

@@ -22,7 +22,8 @@ import { createHash, type Hash } from 'node:crypto';
 import type { BankSection } from '../../core/bank-section.js';
 import { BankError, isCancellation, messageOf } from '../../core/errors.js';
 import type { Operation, VerificationLevel, VerifyContext } from '../../core/operation.js';
-import { asCancelled, forEachLimit } from '../bank-copy/index.js';
+import { asCancelled } from '../bank-copy/index.js';
+import { cappedMessage, checkEach, describeProblem, headProblems } from '../manifest-backup/verify.js';
 import { canHash, readImageManifest } from './manifest.js';
 import type { GlanceImageSettings } from './protect.js';
 import type { Manifest, ManifestChunk } from './schemas.js';
@@ -41,16 +42,9 @@ export interface ChunkDamage {
   readonly found?: string;
 }
 
-const MESSAGE_LIMIT = 1000;
-
 /** One line for a damage: `chunk 3 (chunks/000003): expected md5 …, found etag …`. */
 export function describeChunkDamage(damage: ChunkDamage): string {
-  const what =
-    damage.problem === 'missing'
-      ? 'object missing'
-      : damage.problem === 'unreadable'
-        ? `could not be read: ${damage.found ?? 'unknown error'}`
-        : `expected ${damage.expected ?? '?'}, found ${damage.found ?? '?'}`;
+  const what = describeProblem(damage);
   return damage.index < 0 ? `whole image: ${what}` : `chunk ${damage.index} (${damage.key}): ${what}`;
 }
 
@@ -58,33 +52,13 @@ export function describeChunkDamage(damage: ChunkDamage): string {
 export function chunkDamageError(level: VerificationLevel, imageId: string, damaged: readonly ChunkDamage[], checked: number): BankError {
   const sorted = [...damaged].sort((a, b) => a.index - b.index);
   const chunks = new Set(sorted.filter((damage) => damage.index >= 0).map((damage) => damage.index)).size;
-  let message = `Verification (${level}) of image ${imageId} found ${chunks} of ${checked} chunks damaged: `;
-  let shown = 0;
-  for (const damage of sorted) {
-    const line = describeChunkDamage(damage);
-    if (shown > 0 && message.length + line.length > MESSAGE_LIMIT) break;
-    message += `${shown > 0 ? '; ' : ''}${line}`;
-    shown++;
-  }
-  if (shown < sorted.length) message += `; and ${sorted.length - shown} more problems (see details.damaged)`;
+  const message = cappedMessage(`Verification (${level}) of image ${imageId} found ${chunks} of ${checked} chunks damaged: `, sorted.map(describeChunkDamage));
   return new BankError(message, { code: 'KTS_ERR_BANK_INTEGRITY', details: { level, imageId, checked, damagedChunks: chunks, damaged: sorted } });
 }
 
 /** Head checks of one chunk at `level` (presence: exists and size; checksum: also etag). */
 async function headChunk(bank: BankSection, chunk: ManifestChunk, level: VerificationLevel, signal: AbortSignal): Promise<ChunkDamage[]> {
-  const base = { index: chunk.index, key: chunk.key };
-  let info;
-  try {
-    info = await bank.head(chunk.key);
-  } catch (error) {
-    if (isCancellation(error) || signal.aborted) throw asCancelled(signal.reason ?? error);
-    return [{ ...base, problem: 'unreadable', found: messageOf(error) }];
-  }
-  if (info === undefined) return [{ ...base, problem: 'missing' }];
-  const found: ChunkDamage[] = [];
-  if (info.size !== chunk.size) found.push({ ...base, problem: 'size', expected: `${chunk.size} bytes`, found: `${info.size} bytes` });
-  if (level !== 'presence' && info.etag !== chunk.md5) found.push({ ...base, problem: 'etag', expected: `md5 ${chunk.md5}`, found: `etag ${info.etag}` });
-  return found;
+  return (await headProblems(bank, chunk, level, signal)).map((problem) => ({ index: chunk.index, key: chunk.key, ...problem }));
 }
 
 const short = (digest: string): string => `${digest.slice(0, 16)}…`;
@@ -149,12 +123,9 @@ export function createVerifyOperation(settings: GlanceImageSettings): Operation<
       const { level, signal, progress } = context;
       const manifest = await readImageManifest(context.bank, { imageId: context.resource.id });
       const chunks = manifest.chunks;
-      const damaged: ChunkDamage[] = [];
-      let done = 0;
-      await forEachLimit(chunks, { concurrency: settings.concurrency, signal }, async (chunk, _index, stop) => {
-        damaged.push(...(await headChunk(context.bank, chunk, level, stop)));
-        if (level !== 'full') progress.fraction(++done / Math.max(chunks.length, 1));
-      });
+      // At full level, progress counts the bytes re-read below instead.
+      const onFraction = level === 'full' ? undefined : (fraction: number): void => progress.fraction(fraction);
+      const damaged = await checkEach(chunks, { concurrency: settings.concurrency, signal, onFraction }, (chunk, stop) => headChunk(context.bank, chunk, level, stop));
       if (level === 'full') {
         progress.addTotalBytes(manifest.totals.bytes);
         // A chunk already missing needs no read; the others are re-read and re-hashed.

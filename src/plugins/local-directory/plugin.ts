@@ -15,11 +15,10 @@
  * @module
  */
 import { isAbsolute } from 'node:path';
-import { NotFoundError, ValidationError } from '../../core/errors.js';
-import type { DeleteContext, Operation } from '../../core/operation.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { CopyOperation, ProtectablePlugin, ProtectionPlugin, VerificationOperation } from '../../core/plugin.js';
 import type { Resource } from '../../core/resource.js';
-import { createBankCopyOperation, deleteKeys, listAllKeys } from '../bank-copy/index.js';
+import { deleteAndCopyOperations, invalidOption } from '../manifest-backup/plugin.js';
 import { createProtectOperation, type LocalDirectorySettings } from './protect.js';
 import { createRestoreOperation } from './restore.js';
 import { COPY_SCHEMA, LOCAL_DIRECTORY_TYPE, MANIFEST_KEY, MANIFEST_SCHEMA, OPTIONS_SCHEMA, RESTORE_SCHEMA, VERIFY_SCHEMA } from './schemas.js';
@@ -45,10 +44,6 @@ export interface LocalDirectoryPlugins {
   readonly protectable: ProtectablePlugin;
 }
 
-function invalidOption(name: string, expected: string, value: unknown): ValidationError {
-  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\``, { code: 'KTS_ERR_INVALID_OPTION', details: { option: name } });
-}
-
 function settingsOf(options: LocalDirectoryPluginOptions): LocalDirectorySettings {
   const { directories, concurrency = 4, chunkSize = 1024 * 1024 } = options ?? {};
   if (typeof directories !== 'object' || directories === null) throw invalidOption('directories', 'an object of name → absolute path', directories);
@@ -59,16 +54,6 @@ function settingsOf(options: LocalDirectoryPluginOptions): LocalDirectorySetting
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw invalidOption('concurrency', 'an integer ≥ 1', concurrency);
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1024) throw invalidOption('chunkSize', 'an integer ≥ 1024 (bytes)', chunkSize);
   return { directories: Object.freeze({ ...directories }), concurrency, chunkSize };
-}
-
-function createDeleteOperation(settings: LocalDirectorySettings): Operation<DeleteContext> {
-  return {
-    async onMain(context) {
-      const keys = await listAllKeys(context.bank, { signal: context.signal });
-      await deleteKeys(context.bank, keys, { concurrency: settings.concurrency, signal: context.signal, isMetadata: (key) => key === MANIFEST_KEY });
-      context.logger.info('Directory backup deleted', { objects: keys.length });
-    },
-  };
 }
 
 /** Creates the local-directory protection and protectable plugins over `options.directories`. */
@@ -87,9 +72,8 @@ export function createLocalDirectoryPlugin(options: LocalDirectoryPluginOptions)
     verificationLevels: ['presence', 'checksum', 'full'],
     getProtectOperation: () => createProtectOperation(settings),
     getRestoreOperation: () => createRestoreOperation(settings),
-    getDeleteOperation: () => createDeleteOperation(settings),
     getVerifyOperation: () => createVerifyOperation(settings),
-    getCopyOperation: () => createBankCopyOperation({ concurrency: settings.concurrency, isMetadata: (key) => key === MANIFEST_KEY }),
+    ...deleteAndCopyOperations({ manifestKey: MANIFEST_KEY, concurrency: settings.concurrency, deletedMessage: 'Directory backup deleted' }),
   };
 
   const protectable: ProtectablePlugin = {

@@ -19,7 +19,8 @@ import type { BankSection } from '../../core/bank-section.js';
 import { BankError, isCancellation, messageOf } from '../../core/errors.js';
 import type { Operation, VerificationLevel, VerifyContext } from '../../core/operation.js';
 import type { ProgressReporter } from '../../core/progress.js';
-import { asCancelled, forEachLimit } from '../bank-copy/index.js';
+import { asCancelled } from '../bank-copy/index.js';
+import { cappedMessage, checkEach, describeProblem, headProblems } from '../manifest-backup/verify.js';
 import { digestOf } from './hashing.js';
 import { readManifest } from './manifest.js';
 import type { LocalDirectorySettings } from './protect.js';
@@ -43,8 +44,6 @@ export interface Damage {
   readonly foundSha256?: string;
 }
 
-const MESSAGE_LIMIT = 1000;
-
 /** A sha256 shortened for messages (details keep it whole). */
 function short(sha256: string): string {
   return `${sha256.slice(0, 16)}…`;
@@ -52,58 +51,31 @@ function short(sha256: string): string {
 
 /** One line for a damage: `file a/b.txt (files/3): expected md5 …, found etag …`. */
 export function describeDamage(damage: Damage): string {
-  const what =
-    damage.problem === 'missing'
-      ? 'object missing'
-      : damage.problem === 'unreadable'
-        ? `could not be read: ${damage.found ?? 'unknown error'}`
-        : `expected ${damage.expected ?? '?'}, found ${damage.found ?? '?'}`;
-  return `file ${damage.path} (${damage.key}): ${what}`;
+  return `file ${damage.path} (${damage.key}): ${describeProblem(damage)}`;
 }
 
 /** The error for damaged files: a capped message and every damage in `details.damaged`. */
 export function damageError(level: VerificationLevel, damaged: readonly Damage[], checked: number): BankError {
   const sorted = [...damaged].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const files = new Set(sorted.map((damage) => damage.path)).size;
-  let message = `Verification (${level}) found ${files} of ${checked} files damaged: `;
-  let shown = 0;
-  for (const damage of sorted) {
-    const line = describeDamage(damage);
-    if (shown > 0 && message.length + line.length > MESSAGE_LIMIT) break;
-    message += `${shown > 0 ? '; ' : ''}${line}`;
-    shown++;
-  }
-  if (shown < sorted.length) message += `; and ${sorted.length - shown} more problems (see details.damaged)`;
+  const message = cappedMessage(`Verification (${level}) found ${files} of ${checked} files damaged: `, sorted.map(describeDamage));
   return new BankError(message, { code: 'KTS_ERR_BANK_INTEGRITY', details: { level, checked, damagedFiles: files, damaged: sorted } });
 }
 
 /** Checks one file at `level`; returns its problems (none when intact). */
 async function checkFile(bank: BankSection, file: ManifestFile, level: VerificationLevel, signal: AbortSignal, progress: ProgressReporter): Promise<Damage[]> {
   const base = { path: file.path, key: file.key };
-  const rethrowCancel = (error: unknown): void => {
-    if (isCancellation(error) || signal.aborted) throw asCancelled(signal.reason ?? error);
-  };
-  let info;
+  const found: Damage[] = (await headProblems(bank, file, level, signal)).map((problem) => ({ ...base, ...problem }));
+  // A missing or unreadable object has nothing to re-read.
+  if (level !== 'full' || found.some(({ problem }) => problem === 'missing' || problem === 'unreadable')) return found;
   try {
-    info = await bank.head(file.key);
-  } catch (error) {
-    rethrowCancel(error);
-    return [{ ...base, problem: 'unreadable', found: messageOf(error) }];
-  }
-  if (info === undefined) return [{ ...base, problem: 'missing' }];
-  const found: Damage[] = [];
-  if (info.size !== file.size) found.push({ ...base, problem: 'size', expected: `${file.size} bytes`, found: `${info.size} bytes` });
-  if (level !== 'presence' && info.etag !== file.md5) found.push({ ...base, problem: 'etag', expected: `md5 ${file.md5}`, found: `etag ${info.etag}` });
-  if (level === 'full') {
-    try {
-      const digest = await digestOf(await bank.getObject(file.key, { signal }), { onBytes: (bytes) => progress.addBytes(bytes) });
-      if (digest.sha256 !== file.sha256 || digest.size !== file.size) {
-        found.push({ ...base, problem: 'content', expected: `sha256 ${short(file.sha256)} (${file.size} bytes)`, found: `sha256 ${short(digest.sha256)} (${digest.size} bytes read)`, expectedSha256: file.sha256, foundSha256: digest.sha256 });
-      }
-    } catch (error) {
-      rethrowCancel(error);
-      found.push({ ...base, problem: 'unreadable', found: messageOf(error) });
+    const digest = await digestOf(await bank.getObject(file.key, { signal }), { onBytes: (bytes) => progress.addBytes(bytes) });
+    if (digest.sha256 !== file.sha256 || digest.size !== file.size) {
+      found.push({ ...base, problem: 'content', expected: `sha256 ${short(file.sha256)} (${file.size} bytes)`, found: `sha256 ${short(digest.sha256)} (${digest.size} bytes read)`, expectedSha256: file.sha256, foundSha256: digest.sha256 });
     }
+  } catch (error) {
+    if (isCancellation(error) || signal.aborted) throw asCancelled(signal.reason ?? error);
+    found.push({ ...base, problem: 'unreadable', found: messageOf(error) });
   }
   return found;
 }
@@ -116,12 +88,8 @@ export function createVerifyOperation(settings: LocalDirectorySettings): Operati
       const manifest = await readManifest(context.bank, { resourceId: context.resource.id });
       const files = manifest.files;
       if (level === 'full') progress.addTotalBytes(files.reduce((sum, file) => sum + file.size, 0));
-      const damaged: Damage[] = [];
-      let done = 0;
-      await forEachLimit(files, { concurrency: settings.concurrency, signal }, async (file, _index, stop) => {
-        damaged.push(...(await checkFile(context.bank, file, level, stop, progress)));
-        progress.fraction(++done / files.length);
-      });
+      const onFraction = (fraction: number): void => progress.fraction(fraction);
+      const damaged = await checkEach(files, { concurrency: settings.concurrency, signal, onFraction }, (file, stop) => checkFile(context.bank, file, level, stop, progress));
       if (damaged.length > 0) throw damageError(level, damaged, files.length);
       context.logger.info('Directory backup verified', { level, files: files.length, bytes: manifest.totals.bytes });
     },
