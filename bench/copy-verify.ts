@@ -21,12 +21,14 @@
  *   data set directory to an empty directory. Destinations are removed and `sync`ed before
  *   each copy, so no copy pays for another's writeback. Between two filesystem banks the copy
  *   is the bank-side one (`copyObjects` asks the destination section's `copyObject`, the fs
- *   driver's `copyFrom`: synchronous reads, md5 and writes in its copy worker threads;
+ *   driver's `copyFrom`: synchronous reads, sha256 checks against the source's sealed digest
+ *   and `O_DIRECT` writes in its copy worker threads;
  *   `BENCH_CV_COPY_WORKERS` sets their number, default the driver's). A second row runs the same
  *   copy with the destination's copy workers off (`copyWorkers: 0`), so the bytes stream
- *   through `getObject` and `putObject` — the path any other pair of banks takes. Every copy is
+ *   through `getObject` and `putObject` — the path any other pair of banks takes; a third the
+ *   bank-side copy with buffered writes (`directCopies: false`). Every copy is
  *   read back and re-hashed (full verify of the copy, not timed) before its figure counts; a
- *   third row copies again onto the finished copy (everything skipped by etag).
+ *   last row copies again onto the finished copy (everything skipped by etag).
  * - **Full verify**: the plugin's verify at level `full` (re-reads every object and re-hashes it
  *   with sha256, the hash its manifest records for that purpose); `md5sum` (one process) and
  *   `rclone md5sum` (its default 8 checkers) over the data set files.
@@ -190,10 +192,15 @@ interface BankSpec {
   readonly where: string;
   /** fs: the driver's `copyWorkers` (its default when absent). */
   readonly copyWorkers?: number;
+  /** fs: the driver's `directCopies` (its default when absent). */
+  readonly directCopies?: boolean;
 }
 
 function openBank(spec: BankSpec): Bank {
-  if (spec.kind === 'fs') return createBank(createFsDriver({ root: spec.where, ...(spec.copyWorkers === undefined ? {} : { copyWorkers: spec.copyWorkers }) }));
+  if (spec.kind === 'fs') {
+    const { copyWorkers, directCopies } = spec;
+    return createBank(createFsDriver({ root: spec.where, ...(copyWorkers === undefined ? {} : { copyWorkers }), ...(directCopies === undefined ? {} : { directCopies }) }));
+  }
   return createBank(createSwiftDriver({ auth: { type: 'tempauth', ...SWIFT }, container: spec.where }));
 }
 
@@ -365,6 +372,8 @@ interface CopyRound {
   readonly recopy: CaseResult;
   /** The same copy with the destination's copy workers off: streamed through this thread. */
   readonly streamed: CaseResult;
+  /** The bank-side copy with buffered writes (`directCopies: false`): what `O_DIRECT` saves. */
+  readonly buffered: CaseResult;
 }
 
 interface VerifyRound {
@@ -414,7 +423,11 @@ async function copyRound(state: State, rclone: boolean): Promise<CopyRound> {
   const streamed = await isolated(streamedRequest);
   await isolated({ op: 'verify', bank: streamedRequest.to, checkpointId: streamedRequest.copyId, level: 'full', repeat: 1 });
   await clean(COPY_BANK);
-  return { cp, ...(rcloneRun ? { rclone: rcloneRun } : {}), copy, recopy, streamed };
+  const bufferedRequest = { ...copyRequest, to: { ...to, directCopies: false }, copyId: randomUUID() };
+  const buffered = await isolated(bufferedRequest);
+  await isolated({ op: 'verify', bank: bufferedRequest.to, checkpointId: bufferedRequest.copyId, level: 'full', repeat: 1 });
+  await clean(COPY_BANK);
+  return { cp, ...(rcloneRun ? { rclone: rcloneRun } : {}), copy, recopy, streamed, buffered };
 }
 
 async function verifyRound(state: State, rclone: boolean): Promise<VerifyRound> {
@@ -468,6 +481,7 @@ function printRound(index: number, result: Round, baseline: CaseResult): void {
       toolLine('copy', 'cp -r', copy.cp),
       toolLine('copy', 'rclone copy', copy.rclone),
       oursLine('copy', `kts copy (fs → fs bank, bank-side, ${COPY_WORKERS ?? 'default'} copy workers)`, copy.copy, versus(copy.copy)),
+      oursLine('copy', 'kts copy (fs → fs bank, bank-side, buffered: directCopies false)', copy.buffered, versus(copy.buffered)),
       oursLine('copy', 'kts copy (fs → fs bank, streamed: copyWorkers 0)', copy.streamed, versus(copy.streamed)),
       objectsLine('copy again', 'kts copy (all skipped)', copy.recopy),
     );

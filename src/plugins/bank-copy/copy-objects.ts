@@ -18,7 +18,7 @@
  *   object, one at a time, so a half-done copy never looks complete.
  * - **Bank-side copies** when the destination offers one ({@link ObjectCopier}): the bank moves
  *   the bytes itself (e.g. a filesystem bank copying from another filesystem bank with
- *   synchronous reads, md5 and writes in worker threads) under the same contract — the etag
+ *   synchronous reads, hashing and writes in worker threads) under the same contract — the etag
  *   checked, the conditions honoured — and the bytes never pass through this thread's streams.
  *
  * @module
