@@ -80,7 +80,8 @@ export function createKarborApi(options: KarborApiOptions): KarborApi {
   const maxLimit = options.maxLimit ?? 1000;
   const logger = options.logger ?? silentLogger;
   const validator = options.validator ?? new SchemaValidator();
-  const views = viewCacheOf(options.viewCacheSize);
+  // ViewCache validates the size (KTS_ERR_INVALID_OPTION).
+  const views = new ViewCache(options.viewCacheSize ?? DEFAULT_VIEW_CACHE_SIZE);
   const openapi = buildOpenApi(API_ROUTES);
   const app = new Hono<KarborApiEnv>({ getPath: normalisedPath });
 
@@ -173,14 +174,6 @@ class Call implements ApiCall {
   get query(): URLSearchParams {
     return this.url.searchParams;
   }
-}
-
-/** The view cache of `size` (`KTS_ERR_INVALID_OPTION` unless an integer ≥ 0). */
-function viewCacheOf(size: number = DEFAULT_VIEW_CACHE_SIZE): ViewCache {
-  if (!(Number.isSafeInteger(size) && size >= 0)) {
-    throw new ValidationError(`viewCacheSize must be an integer ≥ 0, got ${String(size)}`, { code: 'KTS_ERR_INVALID_OPTION' });
-  }
-  return new ViewCache(size);
 }
 
 /** The request's id (`req-<uuid>`), made on first use. */
