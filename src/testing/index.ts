@@ -35,4 +35,11 @@ export {
   type PluginTestResource,
   type VerificationClaims,
 } from './plugin-suite.js';
+export {
+  PLUGIN_SUITE_BANK_LABELS,
+  type BuiltInPluginSuiteBankKind,
+  type PluginSuiteBankContext,
+  type PluginSuiteBankKind,
+  type PluginSuiteBankLabel,
+} from './plugin-suite-banks.js';
 export { testRecordStore, type RecordStoreSuiteOptions } from './store-suite.js';

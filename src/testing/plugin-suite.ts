@@ -1,9 +1,9 @@
 /**
  * The protection-plugin conformance suite: one set of vitest cases every
  * {@link ProtectionPlugin} passes, run through a real protection service (a memory record store,
- * memory or filesystem banks, a copy destination), so that protect, verify, copy, restore and
- * delete behave as the contract says, and verification finds exactly the damage it claims to.
- * A plugin's test file is a few lines:
+ * memory, filesystem or the caller's own banks, a copy destination), so that protect, verify,
+ * copy, restore and delete behave as the contract says, and verification finds exactly the
+ * damage it claims to. A plugin's test file is a few lines:
  *
  * ```ts
  * import { testProtectionPlugin } from 'karbor-ts/testing';
@@ -16,7 +16,8 @@
  * });
  * ```
  *
- * What it checks, per bank kind (`memory` and `fs` by default):
+ * What it checks, per bank kind (`memory` and `fs` by default; `banks` also takes any bank
+ * driver as a {@link PluginSuiteBankKind}, e.g. `banks: ['memory', swift]` to run on Swift):
  *
  * - `claims` — the declared verification levels and copy support are the plugin's, and the
  *   corruption matrix fits the level definitions (`presence` and `checksum` read no data, so
@@ -50,7 +51,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointCollection, createBank, createFsDriver, createMemoryDriver, type Bank, type BankDriver } from '../bank/index.js';
+import { CheckpointCollection, createBank, type Bank, type BankDriver } from '../bank/index.js';
 import type { BankSection } from '../core/bank-section.js';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { VERIFICATION_LEVELS, type VerificationLevel } from '../core/operation.js';
@@ -59,6 +60,7 @@ import { resourceKey, type Resource } from '../core/resource.js';
 import { createProtectionService, type ProtectionService, type RequestContext } from '../protection/index.js';
 import { createMemoryStore, type CopyRecord, type RestoreRecord, type Store, type VerificationRecord } from '../store/index.js';
 import { createFaultyDriver, type FaultyDriver } from './faulty-driver.js';
+import { openSuiteDrivers, resolveBankKinds, type BuiltInPluginSuiteBankKind, type PluginSuiteBankContext, type PluginSuiteBankKind } from './plugin-suite-banks.js';
 
 /** The groups of the suite, each a `describe` block. */
 export const PLUGIN_TEST_GROUPS = ['claims', 'round-trip', 'optional-operations', 'corruption', 'cancellation'] as const;
@@ -177,10 +179,16 @@ export interface PluginSuiteOptions {
    */
   readonly resources?: number;
   /**
-   * The bank kinds to run on, each a `describe` block with its own service and banks.
+   * The bank kinds to run on, each a `describe` block with its own service and four banks
+   * (main, copy, bare main, bare copy), each behind the suite's fault-injecting driver.
+   * An entry is a built-in kind, `'memory'` or `'fs'` (a directory under the block's scratch
+   * directory), or a {@link PluginSuiteBankKind} to run on any bank driver — Swift, S3, a
+   * vendor's back-end: its `createDriver(label, context)` makes each bank's driver over fresh,
+   * empty storage, and its `dispose(context)` removes that storage after the block. Names must
+   * be distinct; a malformed entry throws `KTS_ERR_INVALID_OPTION` when the suite is registered.
    * @default ['memory', 'fs']
    */
-  readonly banks?: readonly ('memory' | 'fs')[];
+  readonly banks?: readonly (BuiltInPluginSuiteBankKind | PluginSuiteBankKind)[];
   /** Declared gaps. */
   readonly skip?: readonly PluginSuiteSkip[];
   /**
@@ -258,11 +266,24 @@ function bare(plugin: ProtectionPlugin): ProtectionPlugin {
   };
 }
 
+/** Runs every step in order, whatever failed before it; rethrows the first failure. */
+async function releaseAll(steps: readonly (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
 /** Registers the conformance cases for one protection plugin. */
 export function testProtectionPlugin(options: PluginSuiteOptions): void {
   const { name, create, copy: copies, verification, skip = [], timeoutMs = 60_000 } = options;
   const count = options.resources ?? 3;
-  const bankKinds = options.banks ?? ['memory', 'fs'];
+  const bankKinds = resolveBankKinds(options.banks ?? ['memory', 'fs']);
   const levels = verification?.levels ?? [];
   const detects = (level: VerificationLevel, kind: CorruptionClass): boolean => verification?.detects[level]?.includes(kind) === true;
   const known = new Set<string>();
@@ -285,9 +306,11 @@ export function testProtectionPlugin(options: PluginSuiteOptions): void {
   const noCopy = copies ? undefined : 'the plugin claims no copy operation (see optional-operations)';
 
   for (const kind of bankKinds) {
-    describe(`protection plugin conformance: ${name} (${kind} banks)`, () => {
+    describe(`protection plugin conformance: ${name} (${kind.name} banks)`, () => {
       let world: World | undefined;
       let workDir: string | undefined;
+      /** What setup made, released in afterAll even when setup failed partway. */
+      let made: { subject?: PluginSuiteSubject; bankContext?: PluginSuiteBankContext; banks?: Bank[]; store?: Store; service?: ProtectionService } = {};
       const the = (): World => {
         if (world === undefined) throw new Error('the suite could not set up its service (see the beforeAll failure)');
         return world;
@@ -296,36 +319,40 @@ export function testProtectionPlugin(options: PluginSuiteOptions): void {
       beforeAll(async () => {
         workDir = await mkdtemp(join(tmpdir(), 'kts-plugin-suite-'));
         const subjectDir = join(workDir, 'subject');
+        const banksDir = join(workDir, 'banks');
         await mkdir(subjectDir);
-        const subject = await create({ count, workDir: subjectDir });
-        const driver = (label: string): FaultyDriver => createFaultyDriver(kind === 'memory' ? createMemoryDriver() : createFsDriver({ root: join(workDir!, `bank-${label}`) }));
-        const drivers = { main: driver('main'), copy: driver('copy'), bareMain: driver('bare-main'), bareCopy: driver('bare-copy') };
+        await mkdir(banksDir);
+        const bankContext = (made.bankContext = { plugin: name, workDir: banksDir });
+        const subject = (made.subject = await create({ count, workDir: subjectDir }));
+        const inner = await openSuiteDrivers(kind, bankContext);
+        const drivers = { main: createFaultyDriver(inner.main), copy: createFaultyDriver(inner.copy), bareMain: createFaultyDriver(inner.bareMain), bareCopy: createFaultyDriver(inner.bareCopy) };
         const banks = { main: createBank(drivers.main), copy: createBank(drivers.copy), bareMain: createBank(drivers.bareMain), bareCopy: createBank(drivers.bareCopy) };
-        const store = createMemoryStore();
+        made.banks = Object.values(banks);
+        const store = (made.store = createMemoryStore());
         const protectables = subject.protectables ?? [];
-        const service = await createProtectionService({
+        const service = (made.service = await createProtectionService({
           store,
           providers: [
             { id: MAIN, name: `${name} (conformance)`, bank: banks.main, destinations: { [DESTINATION]: banks.copy }, plugins: [subject.plugin], protectables },
             { id: BARE, name: `${name} without verify and copy (conformance)`, bank: banks.bareMain, destinations: { [DESTINATION]: banks.bareCopy }, plugins: [bare(subject.plugin)], protectables },
           ],
-        });
+        }));
         world = { subject, resources: subject.resources.map((entry) => entry.resource), store, service, drivers, banks };
       });
 
       afterAll(async () => {
-        const current = world;
+        const { subject, bankContext, banks = [], store, service } = made;
         world = undefined;
-        try {
-          if (current) {
-            await current.service.close();
-            await current.store.close();
-            for (const bank of Object.values(current.banks)) await bank.close();
-            await current.subject.dispose?.();
-          }
-        } finally {
-          if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
-        }
+        made = {};
+        // Every step runs, in this order, whatever failed before it; the first failure is rethrown.
+        await releaseAll([
+          () => service?.close(),
+          () => store?.close(),
+          ...banks.map((bank) => () => bank.close()),
+          () => (bankContext === undefined ? undefined : kind.dispose?.(bankContext)),
+          () => subject?.dispose?.(),
+          () => (workDir === undefined ? undefined : rm(workDir, { recursive: true, force: true })),
+        ]);
       });
 
       /** Creates a plan over the test resources and protects it; the checkpoint must become available. */

@@ -1,18 +1,21 @@
 /**
  * The Glance image plugin against the shared protection-plugin conformance suite, with the
  * real Glance that `scripts/glance-up.sh` starts: three images of known random content (made
- * through the client), protected in 64 KiB chunks (4 chunks each) into memory and filesystem
- * banks; restores are read back by downloading the restored image. Fails (never skips) when
- * Glance does not answer. Every image the run made is deleted afterwards.
+ * through the client), protected in 64 KiB chunks (4 chunks each) into memory, filesystem and
+ * Swift banks (the real Swift of `scripts/swift-up.sh`, a fresh container per bank, so checksum
+ * verification compares Swift's own ETags); restores are read back by downloading the restored
+ * image. Fails (never skips) when Glance or Swift does not answer. Every image and container
+ * the run made is deleted afterwards.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { GlanceClient, staticEndpoint, trustedHeaders, type GlanceImage } from '../../src/clients/index.js';
 import { GLANCE_IMAGE_TYPE, createGlanceImagePlugin } from '../../src/plugins/glance-image/index.js';
 import { testProtectionPlugin } from '../../src/testing/index.js';
-import { requireGlance } from '../helpers/services.js';
+import { requireGlance, requireSwift } from '../helpers/services.js';
+import { swiftBankKind } from '../helpers/swift-bank-kind.js';
 
-const service = await requireGlance();
+const [service, swift] = await Promise.all([requireGlance(), requireSwift()]);
 const glance = new GlanceClient({ endpoint: staticEndpoint(service.url, trustedHeaders({ projectId: service.projectId })) });
 const runTag = `kts-conf-${randomBytes(4).toString('hex')}`;
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -48,6 +51,7 @@ afterAll(async () => {
 
 testProtectionPlugin({
   name: 'glance-image',
+  banks: ['memory', 'fs', swiftBankKind(swift)],
   copy: true,
   verification: {
     levels: ['presence', 'checksum', 'full'],

@@ -1,12 +1,18 @@
 /**
  * The local-directory plugin against the shared protection-plugin conformance suite: three
- * directories of real files, on memory and filesystem banks.
+ * directories of real files, on memory, filesystem and Swift banks (the real Swift of
+ * `scripts/swift-up.sh`, a fresh container per bank, deleted afterwards). Fails (never skips)
+ * when Swift does not answer.
  */
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOCAL_DIRECTORY_TYPE, createLocalDirectoryPlugin } from '../../src/plugins/local-directory/index.js';
 import { testProtectionPlugin } from '../../src/testing/index.js';
+import { requireSwift } from '../helpers/services.js';
+import { swiftBankKind } from '../helpers/swift-bank-kind.js';
+
+const swift = await requireSwift();
 
 /** Relative path → sha256 and mode of a file, target of a link, or mode of a directory. */
 async function tree(root: string, prefix = ''): Promise<Record<string, string>> {
@@ -23,6 +29,7 @@ async function tree(root: string, prefix = ''): Promise<Record<string, string>> 
 
 testProtectionPlugin({
   name: 'local-directory',
+  banks: ['memory', 'fs', swiftBankKind(swift)],
   copy: true,
   verification: {
     levels: ['presence', 'checksum', 'full'],
