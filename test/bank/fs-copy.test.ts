@@ -10,7 +10,7 @@ import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBank, createFsDriver, createMemoryDriver, type Bank, type BankSection, type ObjectInfo, type PutObjectOptions } from '../../src/bank/index.js';
-import { COPY_CHUNK_BYTES } from '../../src/bank/drivers/fs-copy.js';
+import { COPY_CHUNK_BYTES, DIRECT_COPY_CHUNK_BYTES } from '../../src/bank/drivers/fs-copy.js';
 import { sealOf } from '../../src/bank/drivers/fs-layout.js';
 import { copyObjects } from '../../src/plugins/bank-copy/index.js';
 
@@ -78,7 +78,8 @@ async function untilTempFileGrows(root: string): Promise<void> {
 }
 
 describe('fs bank-side copy', () => {
-  const sizes = [0, 1, COPY_CHUNK_BYTES - 1, COPY_CHUNK_BYTES, COPY_CHUNK_BYTES + 1, 3 * COPY_CHUNK_BYTES, 5 * 1024 * 1024 + 7];
+  // Chunk boundaries of buffered and direct copies, and tails shorter than a direct block.
+  const sizes = [0, 1, 4095, 4097, COPY_CHUNK_BYTES - 1, COPY_CHUNK_BYTES, COPY_CHUNK_BYTES + 1, 3 * COPY_CHUNK_BYTES, DIRECT_COPY_CHUNK_BYTES - 1, DIRECT_COPY_CHUNK_BYTES, DIRECT_COPY_CHUNK_BYTES + 4096, 5 * 1024 * 1024 + 7];
 
   it.each(sizes)('copies %i bytes with their etag and metadata, between sections with other prefixes', async (size) => {
     const bytes = randomBytes(size);

@@ -58,7 +58,7 @@ export interface FsDriverOptions {
   /**
    * Worker threads for bank-side copies from fs drivers (`copyFrom`), 0 to decline them (the
    * facade then streams the bytes through this thread).
-   * @default one more than the available cores, at most 4
+   * @default two per available core, at most 4
    */
   readonly copyWorkers?: number;
   /**

@@ -162,7 +162,9 @@ export async function copyObjects(source: BankSection, destination: BankSection,
     bytesCopied += plan.source.size;
   };
   const isMetadata = options.isMetadata ?? isMetadataKey;
-  await forEachLimit(todo.filter((plan) => !isMetadata(plan.key)), pool(concurrency), copy);
+  // Largest first: the copy then ends on small objects, never on one large object moving alone.
+  const data = todo.filter((plan) => !isMetadata(plan.key)).sort((a, b) => b.source.size - a.source.size);
+  await forEachLimit(data, pool(concurrency), copy);
   await forEachLimit(todo.filter((plan) => isMetadata(plan.key)), pool(1), copy);
   return { created, replaced, skipped, bytesCopied, bytesSkipped };
 }
