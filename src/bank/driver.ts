@@ -8,7 +8,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../core/bank-section.js';
+import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectDigest, ObjectInfo, PutObjectOptions } from '../core/bank-section.js';
 
 /** What a driver can do beyond the required operations. */
 export interface BankCapabilities {
@@ -71,6 +71,14 @@ export interface BankDriver {
    * normalised, as for every operation. The filesystem driver copies from filesystem drivers.
    */
   copyFrom?(key: string, source: BankDriver, sourceKey: string, options?: PutObjectOptions): Promise<ObjectInfo | undefined>;
+  /**
+   * Bank-side hash (optional): reads the current content of `key` and answers its version,
+   * size and sha256, without streaming it to the caller — what a full verification needs.
+   * Absent object: `KTS_ERR_BANK_OBJECT_NOT_FOUND`; an aborted `signal`: `KTS_ERR_CANCELLED`.
+   * Resolves `undefined` when it cannot (the caller then streams `get`). The filesystem driver
+   * hashes in its worker threads.
+   */
+  hashObject?(key: string, options?: { readonly signal?: AbortSignal }): Promise<Omit<ObjectDigest, 'key'> | undefined>;
   /** Lease primitives, when `capabilities.leases` is true. */
   readonly leases?: LeaseOperations;
   /** Releases connections, timers and handles. */

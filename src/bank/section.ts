@@ -12,6 +12,8 @@
  * another section itself (`BankDriver.copyFrom`, e.g. filesystem to filesystem in worker
  * threads) under `putObject`'s contract; the bank-copy plugin's `copyObjects` uses it when a
  * destination offers it (its `ObjectCopier`), and streams otherwise.
+ * {@link Section.hashObject} likewise lets the driver re-read and hash an object itself
+ * (`BankDriver.hashObject`) for a full-level verification.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import type {
   ListOptions,
   ListPage,
   ObjectBody,
+  ObjectDigest,
   ObjectInfo,
   PutObjectOptions,
   VersionedDocument,
@@ -143,6 +146,20 @@ export class Section implements BankSection {
     const from = source.#fullKey(sourceKey);
     const info = await driver.copyFrom(full, source.#context.driver, from, checked);
     return info === undefined ? undefined : this.#relativeInfo(info, key);
+  }
+
+  /**
+   * The sha256 and size of `key`'s current content, read and hashed by the bank's driver
+   * itself (`BankDriver.hashObject`; see `ObjectHasher`): `undefined` when the driver cannot,
+   * and the caller then streams through `getObject`. `KTS_ERR_BANK_OBJECT_NOT_FOUND` when
+   * absent; `signal` cancels.
+   */
+  async hashObject(key: string, options: { readonly signal?: AbortSignal } = {}): Promise<ObjectDigest | undefined> {
+    const full = this.#fullKey(key);
+    const { driver } = this.#context;
+    if (driver.hashObject === undefined) return undefined;
+    const digest = await driver.hashObject(full, options.signal === undefined ? {} : { signal: options.signal });
+    return digest === undefined ? undefined : { key, ...digest };
   }
 
   /**

@@ -404,6 +404,63 @@ describe('fs bank-side copy: direct writes', () => {
   });
 });
 
+describe('fs bank-side hash (hashObject)', () => {
+  const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+  type Hasher = BankSection & { hashObject(key: string, options?: { signal?: AbortSignal }): Promise<{ key: string; version: string; size: number; sha256: string } | undefined> };
+  const hasher = (section: BankSection): Hasher => section as Hasher;
+
+  it.each([0, 1, 4097, DIRECT_COPY_CHUNK_BYTES + 1, 3 * 1024 * 1024])('hashes %i bytes in a worker, through a read-only section, with the version read', async (size) => {
+    const bytes = randomBytes(size);
+    const info = await source.section('s').putObject('k', bytes);
+    expect(await hasher(source.section('s', { readOnly: true })).hashObject('k')).toEqual({ key: 'k', version: info.version, size, sha256: sha256(bytes) });
+  });
+
+  it('hashes what is on disk now: a byte flipped at rest gives another sha256', async () => {
+    const bytes = randomBytes(100_000);
+    const info = await source.putObject('k', bytes);
+    const flipped = Buffer.from(bytes);
+    flipped[777] = flipped[777]! ^ 0x10;
+    await replaceContent('k', info.version, (path) => writeFile(path, flipped));
+    expect(await hasher(source).hashObject('k')).toMatchObject({ size: bytes.length, sha256: sha256(flipped) });
+  });
+
+  it('a missing object, a missing content file and a bad key give the errors getObject gives', async () => {
+    for (const key of ['absent', '../escape', 'a//b']) {
+      const expected = await source.getObject(key).catch((caught: unknown) => caught);
+      await expect(hasher(source).hashObject(key)).rejects.toMatchObject({ code: (expected as { code: string }).code, message: (expected as Error).message });
+    }
+    const info = await source.putObject('gone', Buffer.from('bytes'));
+    await unlink(join(sourceRoot, `gone/%v-${info.version}`));
+    await expect(hasher(source).hashObject('gone')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { key: 'gone' } });
+  });
+
+  it('an aborted signal is KTS_ERR_CANCELLED, also while a worker reads an endless file', async () => {
+    const info = await source.putObject('endless', Buffer.from('bytes'));
+    await expect(hasher(source).hashObject('endless', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+    await replaceContent('endless', info.version, (path) => symlink('/dev/zero', path));
+    const controller = new AbortController();
+    const running = hasher(source).hashObject('endless', { signal: controller.signal });
+    await sleep(50);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+  });
+
+  it('resolves undefined when the driver has no workers (copyWorkers: 0), and for a memory bank', async () => {
+    const root = await newRoot();
+    const bare = createBank(createFsDriver({ root, copyWorkers: 0 }));
+    const memory = createBank(createMemoryDriver());
+    try {
+      await bare.putObject('k', Buffer.from('x'));
+      await memory.putObject('k', Buffer.from('x'));
+      expect(await hasher(bare).hashObject('k')).toBeUndefined();
+      expect(await hasher(memory).hashObject('k')).toBeUndefined();
+    } finally {
+      await bare.close();
+      await memory.close();
+    }
+  });
+});
+
 describe('copyObjects between two fs banks', () => {
   it('moves every object through the bank-side copy, never streaming through getObject and putObject', async () => {
     const contents = new Map<string, Buffer>();

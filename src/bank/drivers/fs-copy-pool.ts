@@ -18,7 +18,7 @@
  * @module
  */
 import { Worker } from 'node:worker_threads';
-import { COPY_WORKER_SOURCE, type CopyAnswerMessage, type CopyJob, type CopyJobMessage, type CopyOutcome, type CopyWorkerData } from './fs-copy-worker.js';
+import { COPY_WORKER_SOURCE, type CopyAnswerMessage, type CopyJob, type CopyJobMessage, type CopyOutcome, type CopyWorkerData, type HashJob } from './fs-copy-worker.js';
 
 /** The copy workers' V8 heap limits (MiB): small, since a job's JavaScript is a sidecar's parsing. */
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 } as const;
@@ -73,7 +73,7 @@ export class CopyWorkerPool {
    * or while it ran). Rejects when no worker could run it to its end (the pool is broken or
    * closed, or the worker died): the job may then have left files behind.
    */
-  run(job: CopyJob, signal?: AbortSignal): Promise<CopyOutcome> {
+  run(job: CopyJob | HashJob, signal?: AbortSignal): Promise<CopyOutcome> {
     if (signal?.aborted) return Promise.resolve(STOPPED);
     if (this.#broken) return Promise.reject(new Error('The copy workers of the filesystem bank driver are not running'));
     return new Promise<CopyOutcome>((resolve, reject) => {

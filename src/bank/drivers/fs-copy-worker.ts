@@ -28,6 +28,9 @@
  *    `%v-<version>`, write the new sidecar beside it and rename it over `%meta.json` (fsynced,
  *    with the directories up to the root, when durable), remove the replaced version's content.
  *
+ * A **hash job** (`BankDriver.hashObject`) finds the source as step 1 does, reads it to its end
+ * and answers its version, size and sha256.
+ *
  * A failure or a stop removes the temporary file and the directories left empty, and answers.
  * Before each step and each chunk the worker looks at its stop flag (raised by the pool to abort
  * the job); once the commit has begun it finishes. The descriptors a worker holds are its own:
@@ -93,11 +96,18 @@ export interface CopyJob {
   readonly durable: boolean;
 }
 
+/** One hash: read the current content of the object in `source` and answer its sha256 (`BankDriver.hashObject`). */
+export interface HashJob {
+  readonly kind: 'hash';
+  /** The object directory. */
+  readonly source: string;
+}
+
 /** A job as posted. */
 export interface CopyJobMessage {
   /** Matches the answer to the job. */
   readonly id: number;
-  readonly job: CopyJob;
+  readonly job: CopyJob | HashJob;
 }
 
 /** Why a job failed (nothing committed, nothing left behind). */
@@ -120,6 +130,8 @@ export type CopyFailure =
 /** How a job ended. */
 export type CopyOutcome =
   | { readonly done: { readonly etag: string; readonly size: number; readonly lastModified: string } }
+  /** A hash job's answer. */
+  | { readonly hashed: { readonly version: string; readonly size: number; readonly sha256: string } }
   | { readonly stopped: true }
   | { readonly failure: CopyFailure };
 
@@ -369,5 +381,33 @@ function run(id, job) {
   }
 }
 
-parentPort.on('message', ({ id, job }) => parentPort.postMessage(run(id, job)));
+/** A hash job: the source's current content, read to its end and hashed (sha256). */
+function hash(id, job) {
+  let input = -1;
+  try {
+    checkStop();
+    const source = openSource(job.source);
+    input = source.fd;
+    const sha256 = createHash('sha256');
+    let size = 0;
+    for (;;) {
+      checkStop();
+      const read = fs.readSync(input, buffer, 0, buffer.length, size);
+      if (read === 0) break;
+      sha256.update(read === buffer.length ? buffer : buffer.subarray(0, read));
+      size += read;
+    }
+    return { id, hashed: { version: source.sidecar.version, size, sha256: sha256.digest('hex') } };
+  } catch (error) {
+    if (error === STOP) return { id, stopped: true };
+    if (error instanceof Refusal) return { id, failure: error.failure };
+    const message = error instanceof Error ? error.message : String(error);
+    const code = errnoOf(error);
+    return { id, failure: code === undefined ? { kind: 'error', phase: 'source', message } : { kind: 'error', phase: 'source', message, code } };
+  } finally {
+    if (input !== -1) quietly(() => fs.closeSync(input));
+  }
+}
+
+parentPort.on('message', ({ id, job }) => parentPort.postMessage(job.kind === 'hash' ? hash(id, job) : run(id, job)));
 `;

@@ -103,7 +103,7 @@ export interface CopyTarget {
   classify(operation: string, key: string, error: unknown): Error;
 }
 
-/** The bank-side copies of one fs driver, which closes it. */
+/** The bank-side copies (and hashes, `hashObject`) of one fs driver, which closes it. */
 export class BankSideCopier {
   readonly #workers: number;
   readonly #target: CopyTarget;
@@ -144,15 +144,7 @@ export class BankSideCopier {
       if (signal?.aborted) throw cancelled('copy', key, signal);
       let outcome: CopyOutcome;
       try {
-        this.#pool ??= new CopyWorkerPool(this.#workers, {
-          chunkBytes: this.#target.direct ? DIRECT_COPY_CHUNK_BYTES : COPY_CHUNK_BYTES,
-          direct: this.#target.direct,
-          metaFile: META_FILE,
-          dataPrefix: DATA_PREFIX,
-          readRetries: READ_RETRIES,
-          createRetries: CREATE_RETRIES,
-        });
-        outcome = await this.#pool.run(job, signal);
+        outcome = await this.#workerPool().run(job, signal);
       } catch (error) {
         const committed = await tidy(job);
         if (committed !== undefined) return infoOf(committed);
@@ -162,8 +154,46 @@ export class BankSideCopier {
         const { etag, size, lastModified } = outcome.done;
         return infoOf({ format: 1, key, version: job.version, size, etag, metadata: job.metadata, lastModified });
       }
+      if ('hashed' in outcome) throw new Error('A copy job was answered as a hash job');
       throw 'stopped' in outcome ? cancelled('copy', key, signal) : this.#failure(job, sourceKey, outcome.failure, signal);
     });
+  }
+
+  /**
+   * Exactly `BankDriver.hashObject(key)`, where `directory` is `key`'s object directory: the
+   * current content read and hashed (sha256) by a worker, as `get` would find it. Reads take no
+   * mutex, as `get` does not.
+   */
+  async hash(key: string, directory: string, signal: AbortSignal | undefined): Promise<{ version: string; size: number; sha256: string }> {
+    if (signal?.aborted) throw cancelled('hash', key, signal);
+    let outcome: CopyOutcome;
+    try {
+      outcome = await this.#workerPool().run({ kind: 'hash', source: directory }, signal);
+    } catch (error) {
+      throw signal?.aborted ? cancelled('hash', key, signal) : this.#target.classify('get', key, error);
+    }
+    if ('hashed' in outcome) return outcome.hashed;
+    if ('stopped' in outcome) throw cancelled('hash', key, signal);
+    if ('done' in outcome) throw new Error('A hash job was answered as a copy job');
+    const { failure } = outcome;
+    if (failure.kind === 'source-missing') throw objectNotFound(key);
+    if (failure.kind === 'source-content-missing') throw contentMissing(key);
+    if (failure.kind === 'unreadable') throw sidecarError(failure);
+    if (failure.kind === 'error') throw this.#target.classify('get', key, errnoError(failure));
+    throw new Error(`A hash job failed as a copy would: ${failure.kind}`);
+  }
+
+  /** The worker pool, started on first use. */
+  #workerPool(): CopyWorkerPool {
+    this.#pool ??= new CopyWorkerPool(this.#workers, {
+      chunkBytes: this.#target.direct ? DIRECT_COPY_CHUNK_BYTES : COPY_CHUNK_BYTES,
+      direct: this.#target.direct,
+      metaFile: META_FILE,
+      dataPrefix: DATA_PREFIX,
+      readRetries: READ_RETRIES,
+      createRetries: CREATE_RETRIES,
+    });
+    return this.#pool;
   }
 
   /** Stops the worker threads (a later copy starts them again). */

@@ -22,6 +22,8 @@
  *   the etag and commits as a put does (conditions checked under the key's mutex, held for the
  *   whole job), cleaning up the same way, writing with `O_DIRECT` unless `directCopies` is
  *   false. The workers start on first use, never keep the process alive, and stop on `close()`.
+ * - **Bank-side hash** (`hashObject`, for full verifications): a copy worker reads the current
+ *   content with synchronous reads and hashes it (sha256); the bytes never cross this thread.
  * - **Limits**: on a case-insensitive filesystem, keys differing only in case collide; symbolic
  *   links inside the root are not listed; crash leftovers (`%tmp-*`) are not swept.
  *
@@ -267,6 +269,18 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     return copier.copy(key, directory, from.directoryOf(sourceKey), sourceKey, copyOptions);
   }
 
+  /** Bank-side hash (see {@link BankDriver.hashObject}) in a copy worker; `undefined` when the driver has none. */
+  async function hashObject(key: string, hashOptions: { readonly signal?: AbortSignal } = {}): Promise<{ version: string; size: number; sha256: string } | undefined> {
+    if (!copier.usable) return undefined;
+    let directory: string;
+    try {
+      directory = objectDirectory(root, key);
+    } catch (error) {
+      throw classify('get', key, error);
+    }
+    return copier.hash(key, directory, hashOptions.signal);
+  }
+
   async function head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const sidecar = await readSidecar(objectDirectory(root, key));
@@ -317,6 +331,7 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
     list,
     delete: remove,
     copyFrom,
+    hashObject,
     close: () => copier.close(),
   };
   registerCopySource(driver, { directoryOf });

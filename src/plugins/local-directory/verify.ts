@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { BankSection } from '../../core/bank-section.js';
+import type { BankSection, ObjectHasher } from '../../core/bank-section.js';
 import { BankError, isCancellation, messageOf } from '../../core/errors.js';
 import type { Operation, VerificationLevel, VerifyContext } from '../../core/operation.js';
 import type { ProgressReporter } from '../../core/progress.js';
@@ -62,6 +62,23 @@ export function damageError(level: VerificationLevel, damaged: readonly Damage[]
   return new BankError(message, { code: 'KTS_ERR_BANK_INTEGRITY', details: { level, checked, damagedFiles: files, damaged: sorted } });
 }
 
+/**
+ * The sha256 and size of `key`'s content, re-read: by the bank itself when its section can
+ * ({@link ObjectHasher}, e.g. the filesystem driver's worker threads), else streamed through
+ * `getObject` and hashed off this thread.
+ */
+async function sha256Of(bank: BankSection, key: string, signal: AbortSignal, progress: ProgressReporter): Promise<{ sha256: string; size: number }> {
+  const hasher = bank as Partial<ObjectHasher>;
+  if (typeof hasher.hashObject === 'function') {
+    const digest = await hasher.hashObject(key, { signal });
+    if (digest !== undefined) {
+      progress.addBytes(digest.size);
+      return digest;
+    }
+  }
+  return digestOf(await bank.getObject(key, { signal }), { onBytes: (bytes) => progress.addBytes(bytes) });
+}
+
 /** Checks one file at `level`; returns its problems (none when intact). */
 async function checkFile(bank: BankSection, file: ManifestFile, level: VerificationLevel, signal: AbortSignal, progress: ProgressReporter): Promise<Damage[]> {
   const base = { path: file.path, key: file.key };
@@ -69,7 +86,7 @@ async function checkFile(bank: BankSection, file: ManifestFile, level: Verificat
   // A missing or unreadable object has nothing to re-read.
   if (level !== 'full' || found.some(({ problem }) => problem === 'missing' || problem === 'unreadable')) return found;
   try {
-    const digest = await digestOf(await bank.getObject(file.key, { signal }), { onBytes: (bytes) => progress.addBytes(bytes) });
+    const digest = await sha256Of(bank, file.key, signal, progress);
     if (digest.sha256 !== file.sha256 || digest.size !== file.size) {
       found.push({ ...base, problem: 'content', expected: `sha256 ${short(file.sha256)} (${file.size} bytes)`, found: `sha256 ${short(digest.sha256)} (${digest.size} bytes read)`, expectedSha256: file.sha256, foundSha256: digest.sha256 });
     }
