@@ -1,7 +1,8 @@
 /**
  * The bank-driver conformance suite: one set of vitest cases every {@link BankDriver} passes,
- * so that listing, metadata, etags, ranges, conditional writes, leases, large objects, errors
- * and cancellation behave the same on every back-end. A driver's test file is a few lines:
+ * so that listing, metadata, etags, ranges, conditional writes, leases, large objects, errors,
+ * cancellation and the optional bank-side hash (`hashObject`; its cases skip themselves for a
+ * driver without it) behave the same on every back-end. A driver's test file is a few lines:
  *
  * ```ts
  * import { createMemoryDriver } from 'karbor-ts/bank';
@@ -38,6 +39,7 @@ export const BANK_DRIVER_TEST_GROUPS = [
   'errors',
   'delete',
   'cancellation',
+  'bank-side-hash',
 ] as const;
 
 /** One of {@link BANK_DRIVER_TEST_GROUPS}. */
@@ -68,7 +70,12 @@ export interface BankDriverSuiteOptions {
   readonly largeObjectBytes?: number;
 }
 
-type Case = (title: string, body: () => Promise<void>, timeout?: number) => void;
+/** What a case's body may ask of its test: to skip itself (an optional driver method is absent). */
+interface CaseContext {
+  skip(note?: string): never;
+}
+
+type Case = (title: string, body: (context: CaseContext) => Promise<void>, timeout?: number) => void;
 
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const bytesOf = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -103,7 +110,7 @@ export function testBankDriver(options: BankDriverSuiteOptions): void {
         const caseId = `${id}: ${title}`;
         known.add(caseId);
         const reason = reasonFor(caseId) ?? reasonFor(id);
-        if (reason === undefined) it(title, body, timeout);
+        if (reason === undefined) it(title, (context) => body(context as unknown as CaseContext), timeout);
         else it.skip(`${title} (skipped: ${reason})`, body);
       });
     });
@@ -614,6 +621,35 @@ export function testBankDriver(options: BankDriverSuiteOptions): void {
         }
         await expectCode(driver.put('fresh', fresh(), { signal: second.signal }), 'KTS_ERR_CANCELLED');
         expect(await listAll()).toEqual(['c']);
+      });
+    });
+
+    group('bank-side-hash', (test) => {
+      const hashOf = async (context: CaseContext, key: string, signal?: AbortSignal) => {
+        if (driver.hashObject === undefined) context.skip('the driver has no hashObject');
+        const digest = await driver.hashObject(key, signal === undefined ? {} : { signal });
+        if (digest === undefined) context.skip('the driver declined to hash');
+        return digest;
+      };
+      const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+      test('hashObject answers the version, size and sha256 of the current content', async (context) => {
+        const bytes = Buffer.alloc(300_001, 7);
+        bytes.write('first', 0);
+        await put('h', bytes);
+        bytes.write('again', 0);
+        const current = await put('h', bytes);
+        expect(await hashOf(context, 'h')).toEqual({ version: current.version, size: bytes.length, sha256: sha256(bytes) });
+        const empty = await put('empty', new Uint8Array(0));
+        expect(await hashOf(context, 'empty')).toEqual({ version: empty.version, size: 0, sha256: sha256(new Uint8Array(0)) });
+      });
+
+      test('hashObject of an absent object is KTS_ERR_BANK_OBJECT_NOT_FOUND; with an aborted signal, KTS_ERR_CANCELLED', async (context) => {
+        const { hashObject } = driver;
+        if (hashObject === undefined) return context.skip('the driver has no hashObject');
+        await expectCode(hashObject.call(driver, 'nothing-here'), 'KTS_ERR_BANK_OBJECT_NOT_FOUND');
+        await put('h', 'content');
+        await expectCode(hashObject.call(driver, 'h', { signal: AbortSignal.abort() }), 'KTS_ERR_CANCELLED');
       });
     });
 
