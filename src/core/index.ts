@@ -74,6 +74,8 @@ export type {
   ListOptions,
   ListPage,
   ObjectBody,
+  ObjectDigest,
+  ObjectHasher,
   ObjectInfo,
   PutObjectOptions,
   VersionedDocument,
