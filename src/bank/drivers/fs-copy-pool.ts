@@ -1,6 +1,6 @@
 /**
  * The worker threads of the filesystem driver's bank-side copy: each runs one copy job at a
- * time (a whole object: find the source, temporary file, read → md5 → write, commit —
+ * time (a whole object: find the source, temporary file, read → hash → write, commit —
  * `fs-copy-worker.ts`), so a copy costs this thread two messages, whatever the object's size,
  * and every core can hash.
  *

@@ -16,11 +16,12 @@
  *    written once and rarely read soon; on the bench machine page-cache writes cost 2–3× the
  *    CPU of direct ones). The buffer is a WebAssembly memory, whose base is page-aligned, so
  *    every direct write is aligned; the last partial block of a file goes through a second,
- *    buffered descriptor. A filesystem that refuses `O_DIRECT` (tmpfs; `EINVAL` at the open or
- *    the first write) turns it off for the worker, and the job goes on buffered. The hash is the sha256 alone when the
- *    source's sidecar records one under a valid seal (`fs-layout.ts`): the bytes must be those
- *    the source's write hashed, so their md5 is the source's etag, at 2.4× less CPU than an
- *    md5. Otherwise (a sidecar from before the digest, or a broken seal) md5 and sha256 both.
+ *    buffered descriptor. A filesystem that refuses `O_DIRECT` (`EINVAL` at the open or the
+ *    first write) turns it off for the worker, and the job goes on buffered. The hash is the
+ *    sha256 alone when the source's sidecar records one under a valid seal (`fs-layout.ts`):
+ *    the bytes must be those the source's write hashed, so their md5 is the source's etag, at
+ *    2.4× less CPU than an md5. Otherwise (a sidecar from before the digest, or a broken seal)
+ *    md5 and sha256 both.
  * 4. **Etag**: the bytes must match the source's sha256 (or hash to the md5 the etag then is),
  *    and that etag must be the expected one, else nothing is committed.
  * 5. **Commit** (the pool's caller holds the key's mutex for the whole job): read the current
