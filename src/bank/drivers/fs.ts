@@ -67,8 +67,8 @@ export interface FsDriverOptions {
    * Bank-side copies write with `O_DIRECT`, bypassing the page cache: a copy is written once
    * and seldom read soon, so it neither evicts the host's working set nor pays for cache pages
    * (half the CPU of buffered writes on the bench machine). Where the filesystem refuses
-   * `O_DIRECT` (tmpfs before Linux 6.6, some FUSE and network filesystems) the copies are buffered. Puts are always
-   * buffered.
+   * `O_DIRECT` (tmpfs before Linux 6.6, some FUSE and network filesystems) the copies are
+   * buffered. Puts are always buffered.
    * @default true
    */
   readonly directCopies?: boolean;
