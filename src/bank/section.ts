@@ -159,7 +159,7 @@ export class Section implements BankSection {
     const { driver } = this.#context;
     if (driver.hashObject === undefined) return undefined;
     const digest = await driver.hashObject(full, options.signal === undefined ? {} : { signal: options.signal });
-    return digest === undefined ? undefined : { key, ...digest };
+    return digest === undefined ? undefined : { ...digest, key: normaliseKey(key) };
   }
 
   /**

@@ -237,13 +237,24 @@ describe('fs bank-side copy', () => {
     expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${winner.version}`]);
   });
 
-  it('a put of the key being copied waits for the copy, then replaces it', async () => {
-    const bytes = randomBytes(5 * 1024 * 1024);
-    await source.putObject('big', bytes);
-    const copying = copier(destination).copyObject('k', source, 'big');
+  it('a put of the key being copied waits for the copy (here until it is cancelled), then writes', async () => {
+    // An endless source keeps the copy running for as long as the test wants, whatever the
+    // machine's speed.
+    const info = await source.putObject('endless', Buffer.from('bytes'));
+    await replaceContent('endless', info.version, (path) => symlink('/dev/zero', path));
+    const controller = new AbortController();
+    const copying = copier(destination).copyObject('k', source, 'endless', { signal: controller.signal });
     await untilTempFileGrows(destinationRoot);
-    const put = await destination.putObject('k', Buffer.from('put'));
-    await expect(copying).resolves.toMatchObject({ size: bytes.length });
+    let putDone = false;
+    const putting = destination.putObject('k', Buffer.from('put')).then((result) => {
+      putDone = true;
+      return result;
+    });
+    await sleep(100);
+    expect(putDone).toBe(false);
+    controller.abort();
+    await expect(copying).rejects.toMatchObject({ code: 'KTS_ERR_CANCELLED' });
+    const put = await putting;
     expect(await destination.head('k')).toMatchObject({ version: put.version, size: 3 });
     expect(await tree(destinationRoot)).toEqual(['k', 'k/%meta.json', `k/%v-${put.version}`]);
   });
@@ -337,16 +348,35 @@ describe('fs bank-side copy: bytes checked against the sealed sha256', () => {
   });
 
   it.each([
-    ['a flipped byte', (bytes: Buffer) => Buffer.from(bytes.map((byte, at) => (at === 1000 ? byte ^ 0x01 : byte)))],
-    ['a truncated content', (bytes: Buffer) => bytes.subarray(0, bytes.length - 1)],
-  ])('refuses a source with %s (KTS_ERR_BANK_INTEGRITY by sha256, naming the source), writing nothing', async (_name, damage) => {
+    ['a flipped byte', (bytes: Buffer) => Buffer.from(bytes.map((byte, at) => (at === 1000 ? byte ^ 0x01 : byte))), (bytes: Buffer, damaged: Buffer) => ({ algorithm: 'sha256', expected: sha256(bytes), actual: sha256(damaged) })],
+    ['a truncated content', (bytes: Buffer) => bytes.subarray(0, bytes.length - 1), (bytes: Buffer) => ({ algorithm: 'size', expected: `${bytes.length} bytes`, actual: `${bytes.length - 1} bytes` })],
+  ])('refuses a source with %s (KTS_ERR_BANK_INTEGRITY, naming the source), writing nothing', async (_name, damage, found) => {
     const bytes = randomBytes(COPY_CHUNK_BYTES * 2);
     const info = await source.putObject('data/k', bytes);
     const damaged = damage(bytes);
     await replaceContent('data/k', info.version, (path) => writeFile(path, damaged));
     const error = await copier(destination).copyObject('copy', source, 'data/k', { etag: info.etag }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { key: 'data/k', algorithm: 'sha256', expected: sha256(bytes), actual: sha256(damaged) } });
+    expect(error).toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { key: 'data/k', ...found(bytes, damaged) } });
     expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('a truncated legacy source (no sha256) is refused by its size even without an expected etag', async () => {
+    const bytes = randomBytes(10_000);
+    const info = await source.putObject('old', bytes);
+    const { sha256: _sha256, seal: _seal, ...legacy } = await sidecarOf(sourceRoot, 'old');
+    await writeFile(sidecarPath(sourceRoot, 'old'), JSON.stringify(legacy));
+    await replaceContent('old', info.version, (path) => writeFile(path, bytes.subarray(0, 9_000)));
+    await expect(copier(destination).copyObject('old', source, 'old')).rejects.toMatchObject({ code: 'KTS_ERR_BANK_INTEGRITY', details: { algorithm: 'size', expected: '10000 bytes', actual: '9000 bytes' } });
+    expect(await tree(destinationRoot)).toEqual([]);
+  });
+
+  it('malformed digest fields are ignored, not fatal: head works, and the copy hashes md5', async () => {
+    const bytes = randomBytes(5000);
+    await source.putObject('k', bytes);
+    await writeFile(sidecarPath(sourceRoot, 'k'), JSON.stringify({ ...(await sidecarOf(sourceRoot, 'k')), sha256: null, seal: 7 }));
+    expect(await source.head('k')).toMatchObject({ etag: md5(bytes), size: bytes.length });
+    await copier(destination).copyObject('k', source, 'k', { etag: md5(bytes) });
+    expect(await sidecarOf(destinationRoot, 'k')).toMatchObject({ etag: md5(bytes), sha256: sha256(bytes) });
   });
 
   it('a sidecar whose etag was damaged breaks its seal: the copy hashes md5 and refuses the etag it claims', async () => {

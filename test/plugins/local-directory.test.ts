@@ -97,9 +97,10 @@ describe.each<BankKind>(['memory', 'fs'])('local-directory plugin on a %s bank',
     source = await tempDir('src');
     await makeTree(source);
     bankRoot = await tempDir('bank');
-    driver = createFaultyDriver(createMemoryDriver());
     // The fs bank is damaged on disk, so it is used bare: its full verify then re-reads through
-    // the driver's own hashing (hashObject), the memory bank's through getObject.
+    // the driver's own hashing (hashObject); the memory bank is damaged through the faulty
+    // driver, and re-read through getObject.
+    if (kind === 'memory') driver = createFaultyDriver(createMemoryDriver());
     bank = createBank(kind === 'memory' ? driver : createFsDriver({ root: bankRoot }));
     copyBank = createBank(createMemoryDriver());
     plugin = createLocalDirectoryPlugin({ directories: { docs: source }, concurrency: 3, chunkSize: 64 * 1024 });

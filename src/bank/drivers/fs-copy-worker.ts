@@ -113,8 +113,8 @@ export interface CopyJobMessage {
 
 /** Why a job failed (nothing committed, nothing left behind). */
 export type CopyFailure =
-  /** The bytes read do not hash to the sha256 the source's sidecar recorded for them. */
-  | { readonly kind: 'damaged'; readonly expected: string; readonly actual: string }
+  /** The bytes read do not match the sha256 (or the size) the source's sidecar recorded. */
+  | { readonly kind: 'damaged'; readonly check: 'sha256' | 'size'; readonly expected: string; readonly actual: string }
   /** The source has no sidecar. */
   | { readonly kind: 'source-missing' }
   /** The source's content file stayed missing. */
@@ -151,6 +151,7 @@ const stop = new Int32Array(workerData.stop);
 // A WebAssembly memory starts on a page boundary, as O_DIRECT needs.
 const buffer = Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(workerData.chunkBytes / 65536) }).buffer, 0, workerData.chunkBytes);
 const ALIGNMENT = ${DIRECT_IO_ALIGNMENT};
+const SIDECAR_LIMIT = 1024 * 1024;
 const CREATE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
 let direct = workerData.direct && fs.constants.O_DIRECT !== undefined;
 const STOP = Symbol('stop');
@@ -180,14 +181,33 @@ function isSidecar(value) {
   return typeof value === 'object' && value !== null && value.format === 1 && typeof value.key === 'string' &&
     typeof value.version === 'string' && /^[0-9a-f-]+$/u.test(value.version) && typeof value.size === 'number' &&
     typeof value.etag === 'string' && typeof value.lastModified === 'string' &&
-    typeof value.metadata === 'object' && value.metadata !== null &&
-    (value.sha256 === undefined || (typeof value.sha256 === 'string' && typeof value.seal === 'string'));
+    typeof value.metadata === 'object' && value.metadata !== null;
 }
 function sealOf(etag, size, sha256) {
   return createHash('sha256').update(etag + ' ' + size + ' ' + sha256).digest('hex').slice(0, 32);
 }
 function isSealed(sidecar) {
-  return sidecar.sha256 !== undefined && sidecar.seal === sealOf(sidecar.etag, sidecar.size, sidecar.sha256);
+  return typeof sidecar.sha256 === 'string' && typeof sidecar.seal === 'string' && sidecar.seal === sealOf(sidecar.etag, sidecar.size, sidecar.sha256);
+}
+/**
+ * A sidecar's text; past SIDECAR_LIMIT bytes (a sidecar is a few hundred) only that much, which
+ * then fails to parse: a garbage file never fills this worker's small heap.
+ */
+function readSmall(path) {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const limit = Math.min(fs.fstatSync(fd).size, SIDECAR_LIMIT);
+    const bytes = Buffer.allocUnsafe(limit);
+    let filled = 0;
+    while (filled < limit) {
+      const read = fs.readSync(fd, bytes, filled, limit - filled, filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    return bytes.toString('utf8', 0, filled);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 function readSidecar(directory, phase, oftenAbsent) {
   const path = join(directory, metaFile);
@@ -196,7 +216,7 @@ function readSidecar(directory, phase, oftenAbsent) {
   if (oftenAbsent && fs.statSync(path, { throwIfNoEntry: false }) === undefined) return undefined;
   let text;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readSmall(path);
   } catch (error) {
     const code = errnoOf(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -224,58 +244,70 @@ function openSource(directory) {
   throw new Refusal({ kind: 'source-content-missing' });
 }
 
-/** Creates the temporary file: an O_DIRECT descriptor when \`direct\` and the filesystem allows it. */
+/**
+ * Creates the temporary file (buffered, exclusively), then, when \`direct\`, opens it a second
+ * time with O_DIRECT — a filesystem that refuses O_DIRECT answers EINVAL to that open alone,
+ * and the copy is buffered from then on. Answers both descriptors (\`directFd\` -1 when none).
+ */
 function createTemp(job) {
+  let fd;
   for (let attempt = 1; ; attempt++) {
     fs.mkdirSync(job.directory, { recursive: true });
     try {
-      return { fd: fs.openSync(job.temp, CREATE_FLAGS | (direct ? fs.constants.O_DIRECT : 0), 0o666), direct };
+      fd = fs.openSync(job.temp, CREATE_FLAGS, 0o666);
+      break;
     } catch (error) {
-      if (direct && errnoOf(error) === 'EINVAL') {
-        direct = false;
-        continue;
-      }
       if (errnoOf(error) !== 'ENOENT' || attempt >= createRetries) throw error;
     }
+  }
+  if (!direct) return { fd, directFd: -1 };
+  try {
+    return { fd, directFd: fs.openSync(job.temp, fs.constants.O_WRONLY | fs.constants.O_DIRECT) };
+  } catch (error) {
+    if (errnoOf(error) === 'EINVAL') {
+      direct = false;
+      return { fd, directFd: -1 };
+    }
+    quietly(() => fs.closeSync(fd));
+    throw error;
   }
 }
 
 /**
- * The temporary file's writer: aligned blocks through the O_DIRECT descriptor, anything else
- * (a file's last partial block, the rest of a short write) through a buffered one opened on
- * demand — every descriptor closed by \`close()\`.
+ * The temporary file's writer: aligned blocks through the O_DIRECT descriptor when there is
+ * one, anything else (a file's last partial block, the rest of a short write) through the
+ * buffered one — both closed by \`close()\`.
  */
 class TempWriter {
-  constructor(job, temp) {
-    this.path = job.temp;
+  constructor(temp) {
     this.fd = temp.fd;
-    this.direct = temp.direct;
-    this.buffered = temp.direct ? -1 : temp.fd;
+    this.directFd = temp.directFd;
   }
   write(bytes, at, length, position) {
     let done = 0;
-    if (this.direct) {
+    if (this.directFd !== -1) {
       const aligned = length - (length % ALIGNMENT);
       try {
-        while (done < aligned && (position + done) % ALIGNMENT === 0) done += fs.writeSync(this.fd, bytes, at + done, aligned - done, position + done);
+        while (done < aligned && (position + done) % ALIGNMENT === 0) done += fs.writeSync(this.directFd, bytes, at + done, aligned - done, position + done);
       } catch (error) {
         if (errnoOf(error) !== 'EINVAL' || done > 0) throw error;
         // The filesystem takes O_DIRECT opens but not these writes: buffered from now on.
         direct = false;
-        this.direct = false;
+        const directFd = this.directFd;
+        this.directFd = -1;
+        fs.closeSync(directFd);
       }
     }
-    if (done === length) return;
-    if (this.buffered === -1) this.buffered = fs.openSync(this.path, 'r+');
-    while (done < length) done += fs.writeSync(this.buffered, bytes, at + done, length - done, position + done);
+    while (done < length) done += fs.writeSync(this.fd, bytes, at + done, length - done, position + done);
   }
+  /** fsync: one call covers the file, whichever descriptor wrote. */
   sync() {
     fs.fsyncSync(this.fd);
   }
   close() {
-    const fds = this.buffered === this.fd || this.buffered === -1 ? [this.fd] : [this.fd, this.buffered];
+    const fds = this.directFd === -1 ? [this.fd] : [this.directFd, this.fd];
     this.fd = -1;
-    this.buffered = -1;
+    this.directFd = -1;
     let failure;
     for (const fd of fds) {
       try { fs.closeSync(fd); } catch (error) { failure ??= error; }
@@ -302,12 +334,16 @@ function copyBytes(input, output, withMd5) {
   return { sha256: sha256.digest('hex'), md5: md5?.digest('hex'), size };
 }
 
-/** The content's etag (md5): the source's, vouched for by its sealed sha256, or the one computed. */
+/**
+ * The content's etag (md5): the source's, vouched for by its sealed sha256, or the one
+ * computed. Bytes of another size than the source recorded are damage either way.
+ */
 function etagOf(source, bytes) {
-  if (bytes.md5 !== undefined) return bytes.md5;
-  if (bytes.sha256 !== source.sha256 || bytes.size !== source.size) {
-    throw new Refusal({ kind: 'damaged', expected: source.sha256, actual: bytes.sha256 });
+  if (bytes.size !== source.size) {
+    throw new Refusal({ kind: 'damaged', check: 'size', expected: source.size + ' bytes', actual: bytes.size + ' bytes' });
   }
+  if (bytes.md5 !== undefined) return bytes.md5;
+  if (bytes.sha256 !== source.sha256) throw new Refusal({ kind: 'damaged', check: 'sha256', expected: source.sha256, actual: bytes.sha256 });
   return source.etag;
 }
 
@@ -354,7 +390,7 @@ function run(id, job) {
     checkStop();
     const temp = createTemp(job);
     created = true;
-    output = new TempWriter(job, temp);
+    output = new TempWriter(temp);
     const bytes = copyBytes(input, output, !isSealed(source.sidecar));
     if (job.durable) output.sync();
     const written = output;

@@ -161,16 +161,19 @@ export class BankSideCopier {
 
   /**
    * Exactly `BankDriver.hashObject(key)`, where `directory` is `key`'s object directory: the
-   * current content read and hashed (sha256) by a worker, as `get` would find it. Reads take no
-   * mutex, as `get` does not.
+   * current content read and hashed (sha256) by a worker, as `get` would find it; `undefined`
+   * when no worker could run the job to its end. Reads take no mutex, as `get` does not.
    */
-  async hash(key: string, directory: string, signal: AbortSignal | undefined): Promise<{ version: string; size: number; sha256: string }> {
+  async hash(key: string, directory: string, signal: AbortSignal | undefined): Promise<{ version: string; size: number; sha256: string } | undefined> {
     if (signal?.aborted) throw cancelled('hash', key, signal);
     let outcome: CopyOutcome;
     try {
       outcome = await this.#workerPool().run({ kind: 'hash', source: directory }, signal);
-    } catch (error) {
-      throw signal?.aborted ? cancelled('hash', key, signal) : this.#target.classify('get', key, error);
+    } catch {
+      if (signal?.aborted) throw cancelled('hash', key, signal);
+      // No worker ran the job to its end (one died, or the pool was closed): nothing says the
+      // object is damaged, so decline, and the caller streams it.
+      return undefined;
     }
     if ('hashed' in outcome) return outcome.hashed;
     if ('stopped' in outcome) throw cancelled('hash', key, signal);
@@ -214,7 +217,7 @@ export class BankSideCopier {
       case 'unreadable':
         return sidecarError(failure);
       case 'damaged':
-        return integrityError(sourceKey, failure.expected, failure.actual, 'sha256');
+        return integrityError(sourceKey, failure.expected, failure.actual, failure.check);
       case 'integrity':
         return integrityError(job.key, job.etag!, failure.etag);
       case 'precondition':

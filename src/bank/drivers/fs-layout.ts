@@ -49,7 +49,10 @@ export interface Sidecar {
   readonly version: string;
   readonly size: number;
   readonly etag: string;
-  /** sha256 of the content, hex (absent from sidecars written before it was recorded). */
+  /**
+   * sha256 of the content, hex (absent from sidecars written before it was recorded). Not
+   * checked when parsed: a malformed one only fails the seal, and a copy then hashes md5.
+   */
   readonly sha256?: string;
   /** {@link sealOf} `(etag, size, sha256)`; present with `sha256`. */
   readonly seal?: string;
@@ -119,8 +122,7 @@ export function parseSidecar(text: string, path: string): Sidecar {
     typeof sidecar.size === 'number' &&
     typeof sidecar.etag === 'string' &&
     typeof sidecar.lastModified === 'string' &&
-    typeof sidecar.metadata === 'object' && sidecar.metadata !== null &&
-    (sidecar.sha256 === undefined || (typeof sidecar.sha256 === 'string' && typeof sidecar.seal === 'string'));
+    typeof sidecar.metadata === 'object' && sidecar.metadata !== null;
   if (!valid) throw unreadableSidecar(path);
   return sidecar as Sidecar;
 }
