@@ -148,8 +148,11 @@ const { createHash } = require('node:crypto');
 const { dirname, join, sep } = require('node:path');
 const { metaFile, dataPrefix, readRetries, createRetries } = workerData;
 const stop = new Int32Array(workerData.stop);
-// A WebAssembly memory starts on a page boundary, as O_DIRECT needs.
-const buffer = Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(workerData.chunkBytes / 65536) }).buffer, 0, workerData.chunkBytes);
+// A WebAssembly memory starts on a page boundary, as O_DIRECT needs (it reserves address space
+// beyond its size, not memory; buffered copies need no alignment and take a plain buffer).
+const buffer = workerData.direct
+  ? Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(workerData.chunkBytes / 65536) }).buffer, 0, workerData.chunkBytes)
+  : Buffer.allocUnsafeSlow(workerData.chunkBytes);
 const ALIGNMENT = ${DIRECT_IO_ALIGNMENT};
 const SIDECAR_LIMIT = 1024 * 1024;
 const CREATE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
