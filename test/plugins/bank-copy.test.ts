@@ -139,6 +139,34 @@ describe('copyObjects', () => {
     expect(second.skipped).toHaveLength(9);
   });
 
+  it('heads only the destination objects its one listing shows (none on a first copy)', async () => {
+    const { source, destination } = fixture();
+    await seed(source);
+    const headed: string[] = [];
+    const counting = spy(destination, { head: (key) => (headed.push(key), destination.head(key)) });
+    expect((await copyObjects(source, counting)).created).toHaveLength(9);
+    expect(headed).toEqual([]);
+    const again = await copyObjects(source, counting);
+    expect(again.skipped).toHaveLength(9);
+    expect(headed.sort()).toEqual((await listAllKeys(source)).sort());
+  });
+
+  it('an object written at the destination after its listing is neither overwritten nor claimed', async () => {
+    const { source, destination } = fixture();
+    const contents = await seed(source);
+    await destination.putObject('data/6', contents.get('data/6')!);
+    await destination.putObject('data/7', randomBytes(5));
+    // The listing misses both, as if they were written just after it.
+    const stale = spy(destination, { list: async (options) => ({ ...(await destination.list(options)), keys: [] }) });
+    const written: string[] = [];
+    const failure = await copyObjects(source, stale, { onWritten: (key) => void written.push(key) }).catch((error: unknown) => error);
+    expect(isFrameworkError(failure, 'KTS_ERR_CONFLICT')).toBe(true);
+    expect((failure as Error).message).toMatch(/^Object data\/7 changed at the destination while it was being copied/);
+    expect(written).not.toContain('data/6');
+    expect(written).not.toContain('data/7');
+    expect((await destination.head('data/7'))?.size).toBe(5);
+  });
+
   it('refuses to propagate a damaged source object, naming it', async () => {
     const driver = createFaultyDriver(createMemoryDriver());
     const bank = createBank(driver);

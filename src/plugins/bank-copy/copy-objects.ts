@@ -122,11 +122,15 @@ export async function copyObjects(source: BankSection, destination: BankSection,
   const concurrency = options.concurrency ?? DEFAULT_COPY_CONCURRENCY;
   const signal = options.signal;
   const pool = (limit: number) => ({ concurrency: limit, ...(signal === undefined ? {} : { signal }) });
-  const keys = await listAllKeys(source, { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(signal === undefined ? {} : { signal }) });
+  const listing = { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(signal === undefined ? {} : { signal }) };
+  const keys = await listAllKeys(source, listing);
+  // One listing of the destination spares a head per key it does not have (all of them, on a
+  // first copy). A key written there after this listing is met by the ifNoneMatch condition.
+  const present = new Set(await listAllKeys(destination, listing));
 
   const plans: Plan[] = new Array(keys.length);
   await forEachLimit(keys, pool(concurrency * 2), async (key, index) => {
-    const [info, existing] = await Promise.all([source.head(key), destination.head(key)]);
+    const [info, existing] = await Promise.all([source.head(key), present.has(key) ? destination.head(key) : undefined]);
     if (info === undefined) {
       throw new NotFoundError(`Object ${key} was listed in the source but is gone`, { code: 'KTS_ERR_BANK_OBJECT_NOT_FOUND', details: { key } });
     }
