@@ -6,7 +6,7 @@
  *   memory here, and at most `concurrency` objects move at once.
  * - **Incremental**: an object already at the destination with the same etag (md5) and size is
  *   skipped, so a repeated or resumed copy only moves what is missing — decided by content,
- *   not by timestamps.
+ *   not by timestamps. The destination is listed once, and only the keys it has are headed.
  * - **Verified**: every write passes the source's etag, so the destination bank refuses bytes
  *   that do not hash to it (`KTS_ERR_BANK_INTEGRITY`: a damaged source is never propagated);
  *   the etag and size the destination recorded are compared with the source's before the
