@@ -257,3 +257,17 @@ export function messageOf(error: unknown): string {
     return String(error);
   }
 }
+
+/**
+ * A bad option or parameter value, p-queue style — ``Expected `name` to be <expected>, got
+ * `<value>` (<type>)`` — with `details.option` and `details.expected`. The code is
+ * `KTS_ERR_INVALID_OPTION` (factory options) unless another validation code is given
+ * (`KTS_ERR_VALIDATION` for call arguments).
+ */
+export function invalidOption(name: string, expected: string, value: unknown, code: ErrorCodeOf<'validation'> = 'KTS_ERR_INVALID_OPTION'): ValidationError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${shown}\` (${typeof value})`, {
+    code,
+    details: { option: name, expected },
+  });
+}

@@ -23,6 +23,7 @@ export {
   ValidationError,
   createFrameworkError,
   ensureFrameworkError,
+  invalidOption,
   isCancellation,
   isFrameworkError,
   messageOf,

@@ -5,7 +5,6 @@
  * @module
  */
 import { ConflictError, InternalError, NotFoundError, ValidationError, isFrameworkError, type FrameworkError } from '../core/errors.js';
-import type { ErrorCodeOf } from '../core/error-codes.js';
 import type { StoreLease } from './store.js';
 
 /** `KTS_ERR_VALIDATION` for a bad record, change result or listing query. */
@@ -13,22 +12,8 @@ export function invalid(message: string, details: Readonly<Record<string, unknow
   return new ValidationError(message, { details });
 }
 
-/**
- * A bad option or parameter value, p-queue style: what was expected, what came. The code is
- * `KTS_ERR_INVALID_OPTION` for factory options, `KTS_ERR_VALIDATION` for call arguments.
- */
-export function invalidOption(
-  name: string,
-  expected: string,
-  value: unknown,
-  code: ErrorCodeOf<'validation'> = 'KTS_ERR_INVALID_OPTION',
-): ValidationError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${shown}\` (${typeof value})`, {
-    code,
-    details: { option: name, expected },
-  });
-}
+/** A bad option or parameter value (the core's; `KTS_ERR_VALIDATION` for call arguments). */
+export { invalidOption } from '../core/errors.js';
 
 /** `KTS_ERR_CONFLICT`: a record with this id already exists. */
 export function duplicateId(collection: string, id: string): ConflictError {

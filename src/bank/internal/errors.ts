@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BankError, CancelledError, ConflictError, NotFoundError, ValidationError, isFrameworkError } from '../../core/errors.js';
+import { BankError, CancelledError, ConflictError, NotFoundError, isFrameworkError } from '../../core/errors.js';
 import type { FrameworkError } from '../../core/errors.js';
 
 /** `KTS_ERR_BANK_OBJECT_NOT_FOUND` for `key`. */
@@ -51,11 +51,5 @@ export function cancelled(operation: string, key: string, signal?: AbortSignal):
   return new CancelledError(`Bank ${operation} of ${JSON.stringify(key)} was cancelled`, { cause: signal?.reason });
 }
 
-/** `KTS_ERR_INVALID_OPTION` for a bad option value, p-queue style: what was expected, what came. */
-export function invalidOption(name: string, expected: string, value: unknown): ValidationError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${shown}\` (${typeof value})`, {
-    code: 'KTS_ERR_INVALID_OPTION',
-    details: { option: name, expected },
-  });
-}
+/** `KTS_ERR_INVALID_OPTION` for a bad option value (the core's). */
+export { invalidOption } from '../../core/errors.js';

@@ -1,10 +1,9 @@
 /**
  * Wiring shared by the plugins whose backup is the objects of the resource's bank section with
- * one manifest: their delete and copy hooks, and the error for a bad factory option.
+ * one manifest: their delete and copy hooks.
  *
  * @module
  */
-import { ValidationError } from '../../core/errors.js';
 import type { CopyOperation, ProtectionPlugin } from '../../core/plugin.js';
 import { createBankCopyOperation, deleteKeys, listAllKeys } from '../bank-copy/index.js';
 
@@ -34,7 +33,3 @@ export function deleteAndCopyOperations(options: DeleteAndCopyOptions): Pick<Pro
   };
 }
 
-/** `KTS_ERR_INVALID_OPTION` for a bad factory option: ``Expected `name` to be <expected>, got `value` ``. */
-export function invalidOption(name: string, expected: string, value: unknown): ValidationError {
-  return new ValidationError(`Expected \`${name}\` to be ${expected}, got \`${String(value)}\``, { code: 'KTS_ERR_INVALID_OPTION', details: { option: name } });
-}
