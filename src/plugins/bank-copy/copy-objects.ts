@@ -123,10 +123,11 @@ export async function copyObjects(source: BankSection, destination: BankSection,
   const signal = options.signal;
   const pool = (limit: number) => ({ concurrency: limit, ...(signal === undefined ? {} : { signal }) });
   const listing = { ...(options.prefix === undefined ? {} : { prefix: options.prefix }), ...(signal === undefined ? {} : { signal }) };
-  const keys = await listAllKeys(source, listing);
-  // One listing of the destination spares a head per key it does not have (all of them, on a
-  // first copy). A key written there after this listing is met by the ifNoneMatch condition.
-  const present = new Set(await listAllKeys(destination, listing));
+  // One listing of the destination (beside the source's) spares a head per key it does not
+  // have — all of them, on a first copy. A key written there after this listing is met by the
+  // ifNoneMatch condition.
+  const [keys, destinationKeys] = await Promise.all([listAllKeys(source, listing), listAllKeys(destination, listing)]);
+  const present = new Set(destinationKeys);
 
   const plans: Plan[] = new Array(keys.length);
   await forEachLimit(keys, pool(concurrency * 2), async (key, index) => {
