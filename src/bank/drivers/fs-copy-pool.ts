@@ -18,7 +18,8 @@
  * @module
  */
 import { Worker } from 'node:worker_threads';
-import { COPY_WORKER_SOURCE, type CopyAnswerMessage, type CopyJob, type CopyJobMessage, type CopyOutcome, type CopyWorkerData, type HashJob } from './fs-copy-worker.js';
+import type { CopyAnswerMessage, CopyJob, CopyJobMessage, CopyOutcome, CopyWorkerData, HashJob } from './fs-copy-messages.js';
+import { COPY_WORKER_SOURCE } from './fs-copy-worker.js';
 
 /** The copy workers' V8 heap limits (MiB): small, since a job's JavaScript is a sidecar's parsing. */
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 } as const;

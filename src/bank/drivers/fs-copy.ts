@@ -42,7 +42,7 @@ import type { KeyedMutex } from '../../core/keyed-mutex.js';
 import type { BankDriver } from '../driver.js';
 import { cancelled, integrityError, objectNotFound, preconditionFailed } from '../internal/errors.js';
 import { CopyWorkerPool } from './fs-copy-pool.js';
-import type { CopyFailure, CopyJob, CopyOutcome } from './fs-copy-worker.js';
+import type { CopyFailure, CopyJob, CopyOutcome } from './fs-copy-messages.js';
 import { CREATE_RETRIES, READ_RETRIES, ignoreMissing, pruneEmpty, readSidecar } from './fs-io.js';
 import { DATA_PREFIX, META_FILE, TEMP_PREFIX, contentMissing, dataFile, infoOf, parseSidecar, unreadableSidecar, type Sidecar } from './fs-layout.js';
 
