@@ -227,7 +227,10 @@ class TempWriter {
   }
 }
 
-/** Copies the bytes; answers their sha256, their md5 when \`withMd5\`, and their size. */
+/**
+ * Reads the bytes to their end, writing them to \`output\` unless it is undefined; answers
+ * their sha256, their md5 when \`withMd5\`, and their size.
+ */
 function copyBytes(input, output, withMd5) {
   const sha256 = createHash('sha256');
   const md5 = withMd5 ? createHash('md5') : undefined;
@@ -239,7 +242,7 @@ function copyBytes(input, output, withMd5) {
     const bytes = read === buffer.length ? buffer : buffer.subarray(0, read);
     sha256.update(bytes);
     md5?.update(bytes);
-    output.write(buffer, 0, read, size);
+    output?.write(buffer, 0, read, size);
     size += read;
   }
   return { sha256: sha256.digest('hex'), md5: md5?.digest('hex'), size };
@@ -288,6 +291,15 @@ function commit(job, content) {
   return lastModified;
 }
 
+/** The answer to a job that threw \`error\` in \`phase\`: stopped, refused, or a filesystem error. */
+function answerOf(id, error, phase) {
+  if (error === STOP) return { id, stopped: true };
+  if (error instanceof Refusal) return { id, failure: error.failure };
+  const message = error instanceof Error ? error.message : String(error);
+  const code = errnoOf(error);
+  return { id, failure: code === undefined ? { kind: 'error', phase, message } : { kind: 'error', phase, message, code } };
+}
+
 function run(id, job) {
   let phase = 'source';
   let input = -1;
@@ -314,11 +326,7 @@ function run(id, job) {
     created = false;
     return { id, done: { etag: content.etag, size: content.size, lastModified } };
   } catch (error) {
-    if (error === STOP) return { id, stopped: true };
-    if (error instanceof Refusal) return { id, failure: error.failure };
-    const message = error instanceof Error ? error.message : String(error);
-    const code = errnoOf(error);
-    return { id, failure: code === undefined ? { kind: 'error', phase, message } : { kind: 'error', phase, message, code } };
+    return answerOf(id, error, phase);
   } finally {
     if (output !== undefined) quietly(() => output.close());
     if (input !== -1) quietly(() => fs.closeSync(input));
@@ -336,22 +344,10 @@ function hash(id, job) {
     checkStop();
     const source = openSource(job.source);
     input = source.fd;
-    const sha256 = createHash('sha256');
-    let size = 0;
-    for (;;) {
-      checkStop();
-      const read = fs.readSync(input, buffer, 0, buffer.length, size);
-      if (read === 0) break;
-      sha256.update(read === buffer.length ? buffer : buffer.subarray(0, read));
-      size += read;
-    }
-    return { id, hashed: { version: source.sidecar.version, size, sha256: sha256.digest('hex') } };
+    const { size, sha256 } = copyBytes(input, undefined, false);
+    return { id, hashed: { version: source.sidecar.version, size, sha256 } };
   } catch (error) {
-    if (error === STOP) return { id, stopped: true };
-    if (error instanceof Refusal) return { id, failure: error.failure };
-    const message = error instanceof Error ? error.message : String(error);
-    const code = errnoOf(error);
-    return { id, failure: code === undefined ? { kind: 'error', phase: 'source', message } : { kind: 'error', phase: 'source', message, code } };
+    return answerOf(id, error, 'source');
   } finally {
     if (input !== -1) quietly(() => fs.closeSync(input));
   }

@@ -37,7 +37,7 @@ import { randomUUID } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import type { ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
+import type { ObjectDigest, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
 import type { KeyedMutex } from '../../core/keyed-mutex.js';
 import type { BankDriver } from '../driver.js';
 import { cancelled, integrityError, objectNotFound, preconditionFailed } from '../internal/errors.js';
@@ -164,7 +164,7 @@ export class BankSideCopier {
    * current content read and hashed (sha256) by a worker, as `get` would find it; `undefined`
    * when no worker could run the job to its end. Reads take no mutex, as `get` does not.
    */
-  async hash(key: string, directory: string, signal: AbortSignal | undefined): Promise<{ version: string; size: number; sha256: string } | undefined> {
+  async hash(key: string, directory: string, signal: AbortSignal | undefined): Promise<Omit<ObjectDigest, 'key'> | undefined> {
     if (signal?.aborted) throw cancelled('hash', key, signal);
     let outcome: CopyOutcome;
     try {
@@ -178,12 +178,7 @@ export class BankSideCopier {
     if ('hashed' in outcome) return outcome.hashed;
     if ('stopped' in outcome) throw cancelled('hash', key, signal);
     if ('done' in outcome) throw new Error('A hash job was answered as a copy job');
-    const { failure } = outcome;
-    if (failure.kind === 'source-missing') throw objectNotFound(key);
-    if (failure.kind === 'source-content-missing') throw contentMissing(key);
-    if (failure.kind === 'unreadable') throw sidecarError(failure);
-    if (failure.kind === 'error') throw this.#target.classify('get', key, errnoError(failure));
-    throw new Error(`A hash job failed as a copy would: ${failure.kind}`);
+    throw sourceError(outcome.failure, key, this.#target.classify) ?? new Error(`A hash job failed as a copy would: ${outcome.failure.kind}`);
   }
 
   /** The worker pool, started on first use. */
@@ -207,10 +202,8 @@ export class BankSideCopier {
   /** The error a put (or, about the source, its driver's `get`) would give for `failure`. */
   #failure(job: CopyJob, sourceKey: string, failure: CopyFailure, signal: AbortSignal | undefined): Error {
     const { classify } = this.#target;
-    if (failure.kind === 'source-missing') return objectNotFound(sourceKey);
-    if (failure.kind === 'source-content-missing') return contentMissing(sourceKey);
-    if (failure.kind === 'unreadable' && failure.phase === 'source') return sidecarError(failure);
-    if (failure.kind === 'error' && failure.phase === 'source') return classify('get', sourceKey, errnoError(failure));
+    const aboutSource = sourceError(failure, sourceKey, classify);
+    if (aboutSource !== undefined) return aboutSource;
     // Past the source, as in a put: a failure of a cancelled copy is its cancellation.
     if (signal?.aborted) return cancelled('copy', job.key, signal);
     switch (failure.kind) {
@@ -224,8 +217,23 @@ export class BankSideCopier {
         return preconditionFailed(job.key, failure.condition);
       case 'error':
         return classify('copy', job.key, errnoError(failure));
+      default:
+        // The source's own failures were answered above.
+        return new Error(`Unexpected copy failure: ${failure.kind}`);
     }
   }
+}
+
+/**
+ * The error the source driver's `get` of `sourceKey` would give for a failure in finding or
+ * reading the source; `undefined` for a failure past the source.
+ */
+function sourceError(failure: CopyFailure, sourceKey: string, classify: CopyTarget['classify']): Error | undefined {
+  if (failure.kind === 'source-missing') return objectNotFound(sourceKey);
+  if (failure.kind === 'source-content-missing') return contentMissing(sourceKey);
+  if (failure.kind === 'unreadable' && failure.phase === 'source') return sidecarError(failure);
+  if (failure.kind === 'error' && failure.phase === 'source') return classify('get', sourceKey, errnoError(failure));
+  return undefined;
 }
 
 /** The filesystem error a worker reported. */

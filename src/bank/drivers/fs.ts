@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
-import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
+import type { GetObjectOptions, ListOptions, ListPage, ObjectBody, ObjectDigest, ObjectInfo, PutObjectOptions } from '../../core/bank-section.js';
 import { ValidationError, isFrameworkError } from '../../core/errors.js';
 import type { BankDriver } from '../driver.js';
 import { checkConditions } from '../internal/conditions.js';
@@ -270,15 +270,9 @@ export function createFsDriver(options: FsDriverOptions): BankDriver {
   }
 
   /** Bank-side hash (see {@link BankDriver.hashObject}) in a copy worker; `undefined` when the driver has none. */
-  async function hashObject(key: string, hashOptions: { readonly signal?: AbortSignal } = {}): Promise<{ version: string; size: number; sha256: string } | undefined> {
+  async function hashObject(key: string, hashOptions: { readonly signal?: AbortSignal } = {}): Promise<Omit<ObjectDigest, 'key'> | undefined> {
     if (!copier.usable) return undefined;
-    let directory: string;
-    try {
-      directory = objectDirectory(root, key);
-    } catch (error) {
-      throw classify('get', key, error);
-    }
-    return copier.hash(key, directory, hashOptions.signal);
+    return copier.hash(key, directoryOf(key), hashOptions.signal);
   }
 
   async function head(key: string): Promise<ObjectInfo | undefined> {
