@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The environment the real-service tests and benches read (test/helpers/services.ts), matching
-# scripts/swift-up.sh, scripts/glance-up.sh and scripts/cinder-up.sh. Either source it (`. scripts/services-env.sh`) to export the variables,
+# scripts/swift-up.sh, scripts/keystone-up.sh, scripts/glance-up.sh and scripts/cinder-up.sh. Either source it (`. scripts/services-env.sh`) to export the variables,
 # or run it to print `export` lines: `eval "$(scripts/services-env.sh)"`.
 # Variables already set in the environment win over the defaults.
 _karbor_services_env() {
@@ -23,6 +23,11 @@ export KARBOR_TEST_CINDER_URL=${KARBOR_TEST_CINDER_URL:-http://127.0.0.1:${CINDE
 export KARBOR_TEST_CINDER_PROJECT_ID=${KARBOR_TEST_CINDER_PROJECT_ID:-$project}
 export KARBOR_TEST_CINDER_VOLUMES_DIR=${KARBOR_TEST_CINDER_VOLUMES_DIR:-$cinder_base/state/volumes}
 export KARBOR_TEST_CINDER_BACKUPS_DIR=${KARBOR_TEST_CINDER_BACKUPS_DIR:-$cinder_base/backups}
+export KARBOR_TEST_KEYSTONE_URL=${KARBOR_TEST_KEYSTONE_URL:-http://127.0.0.1:${KEYSTONE_PORT:-5000}/v3}
+export KARBOR_TEST_KEYSTONE_ADMIN_PASSWORD=${KARBOR_TEST_KEYSTONE_ADMIN_PASSWORD:-${KEYSTONE_ADMIN_PASSWORD:-admin-secret}}
+export KARBOR_TEST_KEYSTONE_DEMO_PASSWORD=${KARBOR_TEST_KEYSTONE_DEMO_PASSWORD:-${KEYSTONE_DEMO_PASSWORD:-demo-secret}}
+export KARBOR_TEST_KEYSTONE_SERVICE_PASSWORD=${KARBOR_TEST_KEYSTONE_SERVICE_PASSWORD:-${KEYSTONE_SERVICE_PASSWORD:-service-secret}}
+export KARBOR_TEST_KEYSTONE_SWIFT_URL=${KARBOR_TEST_KEYSTONE_SWIFT_URL:-http://127.0.0.1:${SWIFT_KEYSTONE_PORT:-8081}}
 EOV
 }
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then

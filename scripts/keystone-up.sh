@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Starts a real OpenStack Keystone v3 (Debian python3-keystone, Zed 22.x) on 127.0.0.1 for the
+# Keystone client, the HTTP API's Keystone authenticator, the karbor client's Keystone login and
+# the Swift driver's Keystone login: sqlite database, Fernet tokens, the WSGI reference server
+# (keystone-wsgi-public: one request at a time, plenty for tests).
+#
+# When Swift runs (scripts/swift-up.sh first), it also starts a second Swift proxy on
+# $SWIFT_KEYSTONE_PORT in front of the same storage servers, authenticating with Keystone
+# (keystonemiddleware's authtoken + Swift's keystoneauth), and registers it in Keystone's
+# catalog as the object-store: a Keystone login finds Swift there, as in a real cloud. The
+# tempauth proxy of swift-up.sh is untouched.
+#
+# What it creates (idempotent; every password from the env below):
+#   admin / $KEYSTONE_ADMIN_PASSWORD   role admin on project admin (keystone-manage bootstrap)
+#   demo  / $KEYSTONE_DEMO_PASSWORD    role member on project demo
+#   karbor / $KEYSTONE_SERVICE_PASSWORD, swift / the same   role service on project service
+#     (karbor: what a protection service validates users' tokens with; swift: authtoken's)
+#   services: identity (http://127.0.0.1:$KEYSTONE_PORT/v3), object-store
+#     (http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_$(project_id)s) in region RegionOne
+#
+# Idempotent: installs python3-keystone when missing, writes the config, creates the database
+# and keys once, starts what is not running, waits until it answers. Stop with
+# scripts/keystone-down.sh [--purge].
+#
+# Env knobs (defaults):
+#   KARBOR_SERVICES_DIR=/tmp/karbor-ts-services   state root shared by the scripts
+#   KEYSTONE_BASE=$KARBOR_SERVICES_DIR/keystone   config, database, keys, PID files, logs
+#   KEYSTONE_PORT=5000  SWIFT_KEYSTONE_PORT=8081
+#   KEYSTONE_ADMIN_PASSWORD=admin-secret  KEYSTONE_DEMO_PASSWORD=demo-secret
+#   KEYSTONE_SERVICE_PASSWORD=service-secret
+# scripts/services-env.sh prints the KARBOR_TEST_KEYSTONE_* variables the tests read.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+KEYSTONE_BASE=${KEYSTONE_BASE:-$KARBOR_SERVICES_DIR/keystone}
+KEYSTONE_PORT=${KEYSTONE_PORT:-5000}
+SWIFT_KEYSTONE_PORT=${SWIFT_KEYSTONE_PORT:-8081}
+SWIFT_BASE=${SWIFT_BASE:-$KARBOR_SERVICES_DIR/swift}
+SWIFT_MEMCACHED_PORT=${SWIFT_MEMCACHED_PORT:-11211}
+KEYSTONE_ADMIN_PASSWORD=${KEYSTONE_ADMIN_PASSWORD:-admin-secret}
+KEYSTONE_DEMO_PASSWORD=${KEYSTONE_DEMO_PASSWORD:-demo-secret}
+KEYSTONE_SERVICE_PASSWORD=${KEYSTONE_SERVICE_PASSWORD:-service-secret}
+ETC=$KEYSTONE_BASE/etc RUN=$KEYSTONE_BASE/run LOG=$KEYSTONE_BASE/log DATA=$KEYSTONE_BASE/data
+CONF=$ETC/keystone.conf
+PROXY_CONF=$ETC/swift-proxy-keystone.conf
+URL=http://127.0.0.1:$KEYSTONE_PORT/v3
+T0=$(now_ms)
+
+swift_configured() { [ -s "$SWIFT_BASE/etc/object.ring.gz" ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${SWIFT_PORT:-8080}/healthcheck"; }
+swift_proxy_up() { pid_alive "$RUN/swift-proxy.pid" "$PROXY_CONF" && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/healthcheck"; }
+
+# Fast path: Keystone answers, its fixtures exist, and the Swift proxy runs when Swift does.
+if pid_alive "$RUN/keystone.pid" "$CONF" && [ -e "$DATA/.fixtures" ] && curl -sf -o /dev/null --max-time 2 "$URL" \
+  && { ! swift_configured || swift_proxy_up; }; then
+  log "keystone already running: $URL"
+  exit 0
+fi
+
+ensure_pkgs python3-keystone python3-keystonemiddleware curl
+mkdir -p "$ETC" "$RUN" "$LOG" "$DATA/fernet-keys" "$DATA/credential-keys"
+chmod 700 "$DATA/fernet-keys" "$DATA/credential-keys"
+
+cat > "$CONF" <<EOF
+[DEFAULT]
+log_file = $LOG/keystone.log
+debug = false
+
+[database]
+connection = sqlite:///$DATA/keystone.sqlite
+
+[token]
+provider = fernet
+expiration = 3600
+
+[fernet_tokens]
+key_repository = $DATA/fernet-keys
+
+[fernet_receipts]
+key_repository = $DATA/fernet-keys
+
+[credential]
+key_repository = $DATA/credential-keys
+EOF
+
+manage() { # keystone-manage ARGS..., its output in the log; fails loudly
+  keystone-manage --config-file "$CONF" "$@" >>"$LOG/manage.log" 2>&1 \
+    || { tail -20 "$LOG/manage.log" >&2; die "keystone-manage $1 failed"; }
+}
+if [ ! -e "$DATA/.bootstrapped" ]; then
+  rm -f "$DATA/keystone.sqlite"
+  t=$(now_ms)
+  manage db_sync
+  # WAL: a reader's open transaction in the server would otherwise block every write
+  # ("database is locked" after 5 s, seen on the first POST)
+  /usr/bin/python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$DATA/keystone.sqlite"
+  [ -e "$DATA/fernet-keys/0" ] || manage fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+  [ -e "$DATA/credential-keys/0" ] || manage credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
+  manage bootstrap --bootstrap-password "$KEYSTONE_ADMIN_PASSWORD" --bootstrap-region-id RegionOne \
+    --bootstrap-admin-url "$URL" --bootstrap-internal-url "$URL" --bootstrap-public-url "$URL"
+  touch "$DATA/.bootstrapped"
+  log "keystone database and keys made in $(( $(now_ms) - t )) ms"
+fi
+
+if ! pid_alive "$RUN/keystone.pid" "$CONF"; then
+  assert_port_free "$KEYSTONE_PORT"
+  start_bg "$RUN/keystone.pid" "$LOG/keystone.stdout" keystone-wsgi-public --host 127.0.0.1 --port "$KEYSTONE_PORT" -- --config-file "$CONF"
+fi
+wait_http "$URL" 60 || { tail -30 "$LOG/keystone.log" "$LOG/keystone.stdout" >&2 2>/dev/null || true; die "keystone did not come up; see $LOG"; }
+
+# Fixtures through Keystone's own API (idempotent: each is looked up before it is created).
+/usr/bin/python3 - "$URL" "$KEYSTONE_ADMIN_PASSWORD" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" \
+  "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_\$(project_id)s" <<'PY' || die "could not create keystone's fixtures; see $LOG/keystone.log"
+import json, sys, urllib.request, urllib.error
+url, admin_pw, demo_pw, service_pw, swift_url = sys.argv[1:6]
+
+def call(method, path, body=None, token=None):
+    request = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={'Content-Type': 'application/json', **({'X-Auth-Token': token} if token else {})})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read()
+        return response.headers, (json.loads(text) if text else None)
+
+scope = {'project': {'name': 'admin', 'domain': {'id': 'default'}}}
+login = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {'name': 'admin', 'domain': {'id': 'default'}, 'password': admin_pw}}}, 'scope': scope}}
+headers, _ = call('POST', '/auth/tokens', login)
+token = headers['X-Subject-Token']
+
+def find_or_create(collection, key, name, body, query=''):
+    _, found = call('GET', f'/{collection}?name={name}{query}', token=token)
+    if found[collection]:
+        return found[collection][0]['id']
+    _, made = call('POST', f'/{collection}', {key: body}, token=token)
+    return made[key]['id']
+
+roles = {name: find_or_create('roles', 'role', name, {'name': name}) for name in ('admin', 'member', 'reader', 'service')}
+projects = {name: find_or_create('projects', 'project', name, {'name': name, 'domain_id': 'default'}, '&domain_id=default') for name in ('demo', 'service')}
+def user(name, password, project, role):
+    user_id = find_or_create('users', 'user', name, {'name': name, 'domain_id': 'default', 'password': password}, '&domain_id=default')
+    call('PATCH', f'/users/{user_id}', {'user': {'password': password}}, token=token)  # the env's password wins
+    call('PUT', f'/projects/{projects[project]}/users/{user_id}/roles/{roles[role]}', token=token)
+user('demo', demo_pw, 'demo', 'member')
+user('karbor', service_pw, 'service', 'service')
+user('swift', service_pw, 'service', 'service')
+
+_, services = call('GET', '/services?type=object-store', token=token)
+service_id = services['services'][0]['id'] if services['services'] else call('POST', '/services', {'service': {'type': 'object-store', 'name': 'swift'}}, token=token)[1]['service']['id']
+_, endpoints = call('GET', f'/endpoints?service_id={service_id}', token=token)
+have = {e['interface']: e for e in endpoints['endpoints']}
+for interface in ('public', 'internal', 'admin'):
+    if interface in have and have[interface]['url'] == swift_url:
+        continue
+    if interface in have:
+        call('DELETE', f"/endpoints/{have[interface]['id']}", token=token)
+    call('POST', '/endpoints', {'endpoint': {'service_id': service_id, 'interface': interface, 'url': swift_url, 'region_id': 'RegionOne'}}, token=token)
+PY
+touch "$DATA/.fixtures"
+
+# The Swift proxy that authenticates with Keystone, over swift-up.sh's rings and storage servers.
+if swift_configured && ! swift_proxy_up; then
+  cat > "$PROXY_CONF" <<EOF
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = $SWIFT_KEYSTONE_PORT
+workers = 0
+swift_dir = $SWIFT_BASE/etc
+log_level = INFO
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk authtoken keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+object_chunk_size = 1048576
+client_chunk_size = 1048576
+error_suppression_interval = 0
+
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+www_authenticate_uri = $URL
+auth_url = http://127.0.0.1:$KEYSTONE_PORT
+auth_type = password
+project_domain_id = default
+user_domain_id = default
+project_name = service
+username = swift
+password = $KEYSTONE_SERVICE_PASSWORD
+delay_auth_decision = true
+memcached_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
+service_token_roles_required = true
+
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = admin, member
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:bulk]
+use = egg:swift#bulk
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+allow_versioned_writes = true
+allow_object_versioning = true
+[filter:symlink]
+use = egg:swift#symlink
+EOF
+  if ! pid_alive "$RUN/swift-proxy.pid" "$PROXY_CONF"; then
+    assert_port_free "$SWIFT_KEYSTONE_PORT"
+    start_bg "$RUN/swift-proxy.pid" "$LOG/swift-proxy.log" swift-proxy-server "$PROXY_CONF" -v
+  fi
+  wait_http "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/healthcheck" 30 || die "the Keystone Swift proxy did not come up; see $LOG/swift-proxy.log"
+fi
+log "keystone up in $(( $(now_ms) - T0 )) ms: $URL$(swift_proxy_up && echo ", Swift through it at http://127.0.0.1:$SWIFT_KEYSTONE_PORT"); logs in $LOG"
