@@ -114,6 +114,27 @@ export interface TokenConfig {
   readonly expiresAt?: string;
 }
 
+/**
+ * Keystone v3 validation of the API's tokens (`createKeystoneAuthenticator`): users bring
+ * their own Keystone tokens (the `karbor` client with an openrc), which a service user checks.
+ */
+export interface KeystoneValidationConfig {
+  /** The identity endpoint, e.g. `http://keystone:5000/v3`. */
+  readonly authUrl: string;
+  /** The service user that validates tokens (it needs Keystone's `identity:validate_token`: the `service` role does). */
+  readonly username: string;
+  /** Its password. */
+  readonly password: string;
+  /** Its domain's name. @default 'Default' */
+  readonly userDomainName?: string;
+  /** The project its own token is scoped to, usually `service`. */
+  readonly projectName: string;
+  /** That project's domain's name. @default the user's */
+  readonly projectDomainName?: string;
+  /** How long a validated token is trusted without asking Keystone again (ms). @default 60000 */
+  readonly cacheTtlMs?: number;
+}
+
 /** The whole configuration, with every default applied. */
 export interface ServiceConfig {
   readonly listen: ListenConfig;
@@ -124,6 +145,8 @@ export interface ServiceConfig {
   readonly providers: readonly ProviderConfigEntry[];
   /** Tokens besides the generated admin token. */
   readonly tokens: readonly TokenConfig[];
+  /** Also accept Keystone tokens, validated there; absent: the tokens table alone. */
+  readonly keystone?: KeystoneValidationConfig;
   /** Policy rule overrides, e.g. `{ "plan:delete": "rule:admin_api" }`. */
   readonly policy: Readonly<Record<string, string>>;
 }
@@ -242,6 +265,21 @@ const token = {
   additionalProperties: false,
 };
 
+const keystone = {
+  type: 'object',
+  required: ['authUrl', 'username', 'password', 'projectName'],
+  properties: {
+    authUrl: { type: 'string', pattern: '^https?://', 'x-expect': 'an http(s) URL, e.g. http://keystone:5000/v3' },
+    username: text,
+    password: text,
+    userDomainName: text,
+    projectName: text,
+    projectDomainName: text,
+    cacheTtlMs: { type: 'integer', minimum: 0 },
+  },
+  additionalProperties: false,
+};
+
 /** The JSON schema of a configuration file. */
 export const CONFIG_FILE_SCHEMA = {
   type: 'object',
@@ -267,6 +305,7 @@ export const CONFIG_FILE_SCHEMA = {
     },
     providers: { type: 'array', minItems: 1, items: provider },
     tokens: { type: 'array', items: token },
+    keystone,
     policy: { type: 'object', additionalProperties: { type: 'string' } },
   },
   additionalProperties: false,

@@ -174,6 +174,7 @@ export function resolveConfig(file: unknown, source = 'the configuration'): Serv
     plugins: file.plugins ?? DEFAULT_CONFIG.plugins,
     providers: file.providers ?? DEFAULT_CONFIG.providers,
     tokens: file.tokens ?? DEFAULT_CONFIG.tokens,
+    ...(file.keystone === undefined ? {} : { keystone: file.keystone }),
     policy: file.policy ?? DEFAULT_CONFIG.policy,
   };
   const problems = crossCheck(config);

@@ -2,12 +2,12 @@
  * The example service assembled from its configuration: SQLite records in the data directory,
  * the configured banks and plugins per provider, the protection service under the node's
  * stable owner id, and the Karbor API behind a tokens table (the generated admin token plus the
- * configured ones), listening on the configured address.
+ * configured ones) and, when configured, Keystone, listening on the configured address.
  */
 import { join } from 'node:path';
 import { createConsoleLogger, type Logger } from 'karbor-ts';
 import type { Bank } from 'karbor-ts/bank';
-import { createKarborApi, createTokenTable, serveKarborApi, type KarborApi, type RunningServer, type TokenEntry } from 'karbor-ts/http';
+import { chainAuthenticators, createKarborApi, createKeystoneAuthenticator, createTokenTable, serveKarborApi, type Authenticator, type KarborApi, type RunningServer, type TokenEntry } from 'karbor-ts/http';
 import { createProtectionService, MAIN_BANK, type ProtectionService, type ProviderConfig } from 'karbor-ts/protection';
 import { createSqliteStore, type Store } from 'karbor-ts/store';
 import { createConfiguredBank } from './banks.js';
@@ -61,9 +61,15 @@ function tokenEntries(config: ServiceConfig, identity: Identity): TokenEntry[] {
   ];
 }
 
+/** The tokens table, then Keystone when configured. */
+function authenticatorOf(config: ServiceConfig, identity: Identity): Authenticator {
+  const table = createTokenTable(tokenEntries(config, identity));
+  return config.keystone === undefined ? table : chainAuthenticators(table, createKeystoneAuthenticator(config.keystone));
+}
+
 function createApi(service: ProtectionService, config: ServiceConfig, identity: Identity, logger: Logger): KarborApi {
   // The tokens and the policy rules were checked with the configuration.
-  return createKarborApi({ service, authenticator: createTokenTable(tokenEntries(config, identity)), policy: config.policy, logger });
+  return createKarborApi({ service, authenticator: authenticatorOf(config, identity), policy: config.policy, logger });
 }
 
 async function closeQuietly(step: string, close: () => Promise<unknown>, logger: Logger): Promise<void> {

@@ -77,3 +77,21 @@ export function createTokenTable(entries: readonly TokenEntry[] = []): TokenTabl
   for (const entry of entries) table.add(entry);
   return table;
 }
+
+/**
+ * An {@link Authenticator} that asks each of `authenticators` in turn and answers the first
+ * identity found — e.g. a tokens table for local tokens, then Keystone for everyone else. A
+ * failure to check (`KTS_ERR_AUTH_BACKEND`) is thrown at once: a token is never refused
+ * because a back-end that might know it did not answer.
+ */
+export function chainAuthenticators(...authenticators: readonly Authenticator[]): Authenticator {
+  return {
+    async authenticate(token) {
+      for (const authenticator of authenticators) {
+        const identity = await authenticator.authenticate(token);
+        if (identity !== undefined) return identity;
+      }
+      return undefined;
+    },
+  };
+}

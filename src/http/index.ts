@@ -9,7 +9,7 @@
  */
 export { createKarborApi, type KarborApi, type KarborApiEnv, type KarborApiOptions } from './app.js';
 export { serveKarborApi, type RunningServer, type ServeOptions } from './node.js';
-export { createTokenTable, type Authenticator, type Identity, type TokenEntry, type TokenTable } from './auth.js';
+export { chainAuthenticators, createTokenTable, type Authenticator, type Identity, type TokenEntry, type TokenTable } from './auth.js';
 export { createKeystoneAuthenticator, type KeystoneAuthenticatorOptions } from './keystone.js';
 export { DEFAULT_POLICY, Policy, type PolicyCredentials, type PolicyTarget } from './policy.js';
 export { faultName, statusOf, toFault, type FaultBody } from './faults.js';
