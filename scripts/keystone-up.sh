@@ -169,13 +169,6 @@ log_level = INFO
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk authtoken keystoneauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
 
-[app:proxy-server]
-use = egg:swift#proxy
-account_autocreate = true
-object_chunk_size = 1048576
-client_chunk_size = 1048576
-error_suppression_interval = 0
-
 [filter:authtoken]
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
 www_authenticate_uri = $URL
@@ -194,34 +187,8 @@ service_token_roles_required = true
 use = egg:swift#keystoneauth
 operator_roles = admin, member
 
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-allow_object_versioning = true
-[filter:symlink]
-use = egg:swift#symlink
 EOF
+  swift_proxy_sections "$SWIFT_MEMCACHED_PORT" >> "$PROXY_CONF"
   if ! pid_alive "$RUN/swift-proxy.pid" "$PROXY_CONF"; then
     assert_port_free "$SWIFT_KEYSTONE_PORT"
     start_bg "$RUN/swift-proxy.pid" "$LOG/swift-proxy.log" swift-proxy-server "$PROXY_CONF" -v

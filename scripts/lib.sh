@@ -146,3 +146,51 @@ ensure_npm_deps() {
   fi
   echo "$want" > node_modules/.kts-lock-sha256
 }
+
+# swift_proxy_sections MEMCACHED_PORT : the proxy app and the [filter:*] sections both Swift
+# proxies use (swift-up.sh's, with tempauth and s3api; keystone-up.sh's, with Keystone)
+swift_proxy_sections() {
+  local SWIFT_MEMCACHED_PORT=$1
+  cat <<EOF
+
+[app:proxy-server]
+use = egg:swift#proxy
+allow_account_management = true
+account_autocreate = true
+object_chunk_size = 1048576
+client_chunk_size = 1048576
+# one node only: never "error-limit" it for 60 s after a 507 or a timeout (every request would get 503)
+error_suppression_interval = 0
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:bulk]
+use = egg:swift#bulk
+[filter:tempurl]
+use = egg:swift#tempurl
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+allow_versioned_writes = true
+allow_object_versioning = true
+[filter:symlink]
+use = egg:swift#symlink
+EOF
+}

@@ -132,15 +132,6 @@ log_level = INFO
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk tempurl s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
 
-[app:proxy-server]
-use = egg:swift#proxy
-allow_account_management = true
-account_autocreate = true
-object_chunk_size = 1048576
-client_chunk_size = 1048576
-# one node only: never "error-limit" it for 60 s after a 507 or a timeout (every request would get 503)
-error_suppression_interval = 0
-
 [filter:tempauth]
 use = egg:swift#tempauth
 user_admin_admin = admin .admin .reseller_admin
@@ -153,37 +144,8 @@ use = egg:swift#s3api
 location = us-east-1
 s3_acl = false
 
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = 127.0.0.1:$SWIFT_MEMCACHED_PORT
-
-[filter:catch_errors]
-use = egg:swift#catch_errors
-[filter:gatekeeper]
-use = egg:swift#gatekeeper
-[filter:healthcheck]
-use = egg:swift#healthcheck
-[filter:proxy-logging]
-use = egg:swift#proxy_logging
-[filter:listing_formats]
-use = egg:swift#listing_formats
-[filter:bulk]
-use = egg:swift#bulk
-[filter:tempurl]
-use = egg:swift#tempurl
-[filter:copy]
-use = egg:swift#copy
-[filter:slo]
-use = egg:swift#slo
-[filter:dlo]
-use = egg:swift#dlo
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-allow_object_versioning = true
-[filter:symlink]
-use = egg:swift#symlink
 EOF
+swift_proxy_sections "$SWIFT_MEMCACHED_PORT" >> "$ETC/proxy-server.conf"
 
 # Rings: 1 region, 1 zone, 1 device, 1 replica, part power 8; rebuilt when the ports change.
 # One python process instead of 9 swift-ring-builder calls (0.5 s instead of ~4 s).
