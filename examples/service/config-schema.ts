@@ -9,6 +9,7 @@
  */
 import { CINDER_VOLUME_PLUGIN_SCHEMA, GLANCE_IMAGE_PLUGIN_SCHEMA, type CinderVolumePluginConfig, type GlanceImagePluginConfig } from './openstack-schema.js';
 import { KEYSTONE_AUTH_SCHEMA, NAME_SCHEMA as name, POSITIVE_SCHEMA as positive, TEXT_SCHEMA as text, UUID_SCHEMA as uuid, type KeystoneAuthConfig } from './schema-parts.js';
+import type { KeystoneAuthenticatorOptions } from 'karbor-ts/http';
 
 /** Where the HTTP API listens. */
 export interface ListenConfig {
@@ -115,25 +116,11 @@ export interface TokenConfig {
 }
 
 /**
- * Keystone v3 validation of the API's tokens (`createKeystoneAuthenticator`): users bring
- * their own Keystone tokens (the `karbor` client with an openrc), which a service user checks.
+ * Keystone v3 validation of the API's tokens (`createKeystoneAuthenticator`'s options but its
+ * timeout): users bring their own Keystone tokens (the `karbor` client with an openrc), which a
+ * service user checks.
  */
-export interface KeystoneValidationConfig {
-  /** The identity endpoint, e.g. `http://keystone:5000/v3`. */
-  readonly authUrl: string;
-  /** The service user that validates tokens (it needs Keystone's `identity:validate_token`: the `service` role does). */
-  readonly username: string;
-  /** Its password. */
-  readonly password: string;
-  /** Its domain's name. @default 'Default' */
-  readonly userDomainName?: string;
-  /** The project its own token is scoped to, usually `service`. */
-  readonly projectName: string;
-  /** That project's domain's name. @default the user's */
-  readonly projectDomainName?: string;
-  /** How long a validated token is trusted without asking Keystone again (ms). @default 60000 */
-  readonly cacheTtlMs?: number;
-}
+export type KeystoneValidationConfig = Omit<KeystoneAuthenticatorOptions, 'timeoutMs'>;
 
 /** The whole configuration, with every default applied. */
 export interface ServiceConfig {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../../examples/service/config.js';
+import { configProblems as problems } from '../helpers/config-problems.js';
 import { commandOf, killLaunched, startService } from '../helpers/example-service.js';
 import { keystoneLogin, requireKeystone } from '../helpers/keystone.js';
 
@@ -27,16 +27,6 @@ const config = {
   providers: [{ id: '6d0c2a4e-9b1f-4c3d-8e5a-7f6b5c4d3e2f', name: 'files', bank: 'primary', plugins: ['files'] }],
   keystone: validation,
 };
-
-function problems(file: unknown): readonly string[] {
-  try {
-    resolveConfig(file, 'test');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  return [];
-}
 
 describe('the example service with Keystone', () => {
   it('checks the keystone field', () => {

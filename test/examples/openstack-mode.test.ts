@@ -16,9 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GlanceClient, staticEndpoint, trustedHeaders } from '../../src/clients/index.js';
-import { ConfigError, resolveConfig } from '../../examples/service/config.js';
+import { resolveConfig } from '../../examples/service/config.js';
 import { createApiClient, type ApiRecord, type KarborApiClient } from '../../examples/service/demo/api.js';
 import { OPENSTACK_CONFIG_FILE, OPENSTACK_PROVIDER_IDS, openStackConfig, openStackServices } from '../../examples/service/openstack-mode.js';
+import { configProblems } from '../helpers/config-problems.js';
 import { killLaunched, npmScripts, startService, type RunningService } from '../helpers/example-service.js';
 import { purgeSwiftContainers, requireCinder, requireGlance, requireSwift, uniqueName } from '../helpers/services.js';
 
@@ -152,13 +153,7 @@ describe('the OpenStack plugin types in a configuration file', () => {
       plugins,
       providers: [{ id: OPENSTACK_PROVIDER_IDS.glance, name: 'p', bank: 'main', plugins: Object.keys(plugins) }],
     };
-    try {
-      resolveConfig(file, 'test');
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as ConfigError).problems;
-    }
-    return [];
+    return configProblems(file);
   };
   const keystone = { type: 'keystone', authUrl: 'http://keystone:5000/v3', username: 'karbor', password: 'secret', projectName: 'backup' };
   const { projectName: _scope, ...unscoped } = keystone;
@@ -203,14 +198,8 @@ describe('the OpenStack plugin types in a configuration file', () => {
 
   it('checks the Swift bank options too', () => {
     const swiftBank = { type: 'swift', container: 'c', auth: { type: 'tempauth', authUrl: 'http://h/auth/v1.0', user: 'u', key: 'k' } };
-    const withBank = (bank: Record<string, unknown>): readonly string[] => {
-      try {
-        resolveConfig({ banks: { main: bank }, providers: [{ id: OPENSTACK_PROVIDER_IDS.local, name: 'p', bank: 'main', plugins: ['local-directory'] }] }, 'test');
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-      return [];
-    };
+    const withBank = (bank: Record<string, unknown>): readonly string[] =>
+      configProblems({ banks: { main: bank }, providers: [{ id: OPENSTACK_PROVIDER_IDS.local, name: 'p', bank: 'main', plugins: ['local-directory'] }] });
     expect(withBank({ ...swiftBank, storageUrl: 'http://h/v1/AUTH_a', initialToken: 'tok', tokenRefreshMarginMs: 0 })).toEqual([]);
     expect(withBank({ ...swiftBank, initialToken: 'tok' })).toEqual(['banks.main.storageUrl is required with initialToken']);
     expect(withBank({ ...swiftBank, tokenRefreshMarginMs: -1 })).toEqual(['banks.main.tokenRefreshMarginMs must be >= 0, got -1']);

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_PROVIDER_ID, resolveConfig } from '../../examples/service/config.js';
+import { DEFAULT_PROVIDER_ID } from '../../examples/service/config.js';
+import { configProblems } from '../helpers/config-problems.js';
 import { readSettings } from '../../examples/service/settings.js';
 import { api, commandOf, killLaunched, launch, nodeArgs, runNode, startService, type Exit, type RunningService } from '../helpers/example-service.js';
 import { assertKarborCli, KARBOR_CLI } from '../helpers/karbor-cli.js';
@@ -146,15 +147,7 @@ describe('the configuration file', () => {
   }, 60_000);
 
   it('checks every field with a message naming it', () => {
-    const problems = (file: unknown): readonly string[] => {
-      try {
-        resolveConfig(file, 'test');
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-      }
-      return [];
-    };
+    const problems = configProblems;
     expect(problems({})).toEqual([]);
     expect(problems(valid)).toEqual([]);
     expect(problems([])).toEqual(['the configuration must be object, got []']);
