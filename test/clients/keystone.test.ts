@@ -1,114 +1,81 @@
 /**
- * The Keystone v3 session against a Keystone TEST DOUBLE: no Keystone runs on these machines,
- * so this file starts a small local HTTP server (`startKeystoneDouble`) that answers
- * `POST /v3/auth/tokens` the way Keystone does (`X-Subject-Token`, a token body with expiry,
- * user, project, roles and a catalog) and serves one protected resource that checks the token
- * it was sent, so expiry, revocation and renewal can be exercised end to end. The Glance and
- * Cinder clients then run over the session's endpoints.
+ * The Keystone v3 session against the REAL Keystone of `scripts/keystone-up.sh` (Fernet tokens;
+ * `requireKeystone` fails the file when it is down): real password, token and
+ * application-credential logins, project-, system- and unscoped tokens, the real catalog
+ * (identity and object-store in RegionOne, plus image and volumev3 services this file registers
+ * in regions of its own and deletes afterwards), a real 401 for a wrong password, and a token
+ * revoked in Keystone (`DELETE /v3/auth/tokens`) that the real Swift behind Keystone refuses,
+ * after which the session renews it.
+ *
+ * The Glance and Cinder of the other tests run without Keystone (trusted headers, noauth) and
+ * never look at a Keystone token, so the session's renewal after a 401 runs over the
+ * object-store endpoint instead (real Swift validating the token with Keystone), with the
+ * {@link HttpClient} the Glance and Cinder clients are built on; those two clients are only
+ * checked to take their URLs from the session's catalog.
+ *
+ * Requests go through a thin forwarding proxy (`test/helpers/keystone-fault-proxy.ts`) that
+ * counts them (one login shared by concurrent callers, a cached token) and, in the retry test
+ * only, injects what a real Keystone cannot be made to do on demand: a 503 / 500 answer and a
+ * dropped connection. Everything else is the real Keystone's answer.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFrameworkError } from '../../src/core/errors.js';
-import { CinderClient, GlanceClient, KeystoneSession, findEndpoint, keystoneAuthBody, type CatalogEntry } from '../../src/clients/index.js';
+import { CinderClient, GlanceClient, HttpClient, KeystoneSession, findEndpoint, keystoneAuthBody, type KeystoneAuth } from '../../src/clients/index.js';
+import { startKeystoneProxy } from '../helpers/keystone-fault-proxy.js';
+import { keystoneLogin, registerKeystoneService, requireKeystone } from '../helpers/keystone.js';
+import { uniqueName } from '../helpers/services.js';
 
-const PROJECT = '5f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const keystone = await requireKeystone();
+const proxy = await startKeystoneProxy(keystone.authUrl);
+/** Reference logins, straight to Keystone: the ids and roles the session must report. */
+const demo = await keystoneLogin(keystone, keystone.demo);
+const admin = await keystoneLogin(keystone, keystone.admin);
+const demoProject = demo.body.project!.id;
 
-/** State of the Keystone test double. */
-interface KeystoneDouble {
-  url: string;
-  /** Every auth request body, in order. */
-  readonly authBodies: unknown[];
-  /** Tokens the double accepts. */
-  readonly valid: Set<string>;
-  /** Token lifetime the double announces (ms). */
-  ttlMs: number;
-  /** Make the next auth requests fail with this status. */
-  failWith: number[];
+const demoAuth: KeystoneAuth = { method: 'password', username: 'demo', password: keystone.demo.password, userDomainName: 'Default' };
+const demoScope = { projectName: 'demo', projectDomainName: 'Default' } as const;
+
+const glanceUrl = (process.env.KARBOR_TEST_GLANCE_URL || 'http://127.0.0.1:9292').replace(/\/+$/u, '');
+const cinderUrl = (process.env.KARBOR_TEST_CINDER_URL || 'http://127.0.0.1:8776').replace(/\/+$/u, '');
+/** This file's own regions: `region` holds an image (public and internal) and a volumev3 service, `otherRegion` another image service. */
+const region = uniqueName('kts-session');
+const otherRegion = uniqueName('kts-session-two');
+const cleanups: (() => Promise<void>)[] = [];
+
+/** One request to the real Keystone with `token`; answers the status and the parsed body. */
+async function keystoneCall(token: string, method: string, path: string, options: { body?: unknown; subject?: string } = {}): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${keystone.authUrl}${path}`, {
+    method,
+    headers: {
+      'X-Auth-Token': token,
+      ...(options.subject === undefined ? {} : { 'X-Subject-Token': options.subject }),
+      ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-const servers: Server[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+beforeAll(async () => {
+  // volumev3 in `region` (creates the region), then an image service there with distinct public and internal URLs
+  cleanups.push(await registerKeystoneService(keystone, 'volumev3', region, `${cinderUrl}/v3/$(project_id)s`));
+  const image = await keystoneCall(admin.token, 'POST', '/services', { body: { service: { type: 'image', name: region } } });
+  expect(image.status).toBe(201);
+  cleanups.unshift(async () => expect((await keystoneCall(admin.token, 'DELETE', `/services/${image.body.service.id}`)).status).toBe(204));
+  for (const [face, url] of [['public', `${glanceUrl}/v2/`], ['internal', `${glanceUrl}/internal`]] as const) {
+    const made = await keystoneCall(admin.token, 'POST', '/endpoints', { body: { endpoint: { service_id: image.body.service.id, interface: face, url, region_id: region } } });
+    expect(made.status).toBe(201);
+  }
+  cleanups.push(await registerKeystoneService(keystone, 'image', otherRegion, `${glanceUrl}/two`));
 });
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
-  const parts: Buffer[] = [];
-  for await (const part of request) parts.push(part as Buffer);
-  return JSON.parse(Buffer.concat(parts).toString('utf8'));
-}
-
-function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-/** Starts the Keystone test double (see the file comment). */
-async function startKeystoneDouble(): Promise<KeystoneDouble> {
-  let issued = 0;
-  let base = '';
-  const state: KeystoneDouble = { url: '', authBodies: [], valid: new Set(), ttlMs: 3_600_000, failWith: [] };
-  const catalog = (): CatalogEntry[] => [
-    {
-      type: 'image',
-      name: 'glance',
-      endpoints: [
-        { interface: 'public', region_id: 'RegionOne', region: 'RegionOne', url: `${base}/image/` },
-        { interface: 'internal', region_id: 'RegionOne', region: 'RegionOne', url: `${base}/image-internal` },
-        { interface: 'public', region_id: 'RegionTwo', region: 'RegionTwo', url: `${base}/image-two` },
-      ],
-    },
-    { type: 'volumev3', name: 'cinderv3', endpoints: [{ interface: 'public', region_id: 'RegionOne', url: `${base}/volume/v3/${PROJECT}` }] },
-    { type: 'identity', name: 'keystone', endpoints: [{ interface: 'public', region_id: 'RegionOne', url: `${base}/v3` }] },
-  ];
-  const server = createServer((request, response) => {
-    void (async () => {
-      const path = request.url ?? '/';
-      if (request.method === 'POST' && path === '/v3/auth/tokens') {
-        const body = (await readBody(request)) as ReturnType<typeof keystoneAuthBody> & { auth: { identity: { password?: { user: { password: string } } } } };
-        state.authBodies.push(body);
-        const status = state.failWith.shift();
-        if (status !== undefined) return json(response, status, { error: { code: status, message: `double says ${status}`, title: 'Error' } });
-        const password = body.auth.identity.password?.user.password;
-        if (password !== undefined && password !== 'right') {
-          return json(response, 401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
-        }
-        issued += 1;
-        const id = `token-${issued}`;
-        state.valid.add(id);
-        return json(
-          response,
-          201,
-          {
-            token: {
-              methods: ['password'],
-              expires_at: new Date(Date.now() + state.ttlMs).toISOString(),
-              user: { id: 'user-1', name: 'karbor', domain: { id: 'default', name: 'Default' } },
-              project: { id: PROJECT, name: 'backup', domain: { id: 'default', name: 'Default' } },
-              roles: [{ id: 'r1', name: 'admin' }, { id: 'r2', name: 'member' }],
-              catalog: catalog(),
-            },
-          },
-          { 'X-Subject-Token': id },
-        );
-      }
-      // the protected resources: a Glance-like image and a Cinder-like volume
-      const token = String(request.headers['x-auth-token'] ?? '');
-      if (!state.valid.has(token)) return json(response, 401, { error: { code: 401, message: 'invalid token' } });
-      if (path.startsWith('/image/v2/images/')) return json(response, 200, { id: path.split('/').pop(), status: 'active', seenToken: token });
-      if (path.startsWith('/image-two/v2/images/')) return json(response, 200, { id: path.split('/').pop(), status: 'active', region: 'two' });
-      if (path.startsWith(`/volume/v3/${PROJECT}/volumes/`)) {
-        return json(response, 200, { volume: { id: path.split('/').pop(), status: 'available', microversion: request.headers['openstack-api-version'] } });
-      }
-      return json(response, 404, { error: { code: 404, message: `no ${path}` } });
-    })();
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.url = `${base}/v3`;
-  return state;
-}
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+  await proxy.close();
+});
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
   try {
@@ -120,117 +87,198 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; messa
   throw new Error('expected the call to fail');
 }
 
-const keystone = await startKeystoneDouble();
-const passwordAuth = { method: 'password', username: 'karbor', password: 'right', userDomainName: 'Default' } as const;
+const sorted = (names: readonly string[]): string[] => [...names].sort();
+const roleNames = (body: typeof demo.body): string[] => sorted((body.roles ?? []).map((role) => role.name));
+const lastBody = (): unknown => proxy.exchanges.at(-1)?.body;
 
-describe('KeystoneSession (against the Keystone test double)', () => {
-  it('authenticates with a password and a project scope, and parses the token', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, scope: { projectName: 'backup', projectDomainName: 'Default' } });
+// Keystone answers one request at a time, shared with the other test files: a generous timeout, no timing asserted
+describe('KeystoneSession (against the real Keystone)', { timeout: 60_000 }, () => {
+  it('authenticates with a password and a project scope, and parses the real token', async () => {
+    const before = proxy.count('POST');
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope });
     const token = await session.token();
-    expect(token.id).toMatch(/^token-\d+$/u);
-    expect(token).toMatchObject({ userId: 'user-1', projectId: PROJECT, projectName: 'backup', roles: ['admin', 'member'] });
+    expect(token.id).not.toBe(demo.token);
+    const validated = await keystoneCall(admin.token, 'GET', '/auth/tokens', { subject: token.id }); // Keystone knows it
+    expect(validated.status).toBe(200);
+    expect(validated.body.token.project.id).toBe(demoProject);
+    expect(token).toMatchObject({ userId: demo.body.user.id, projectId: demoProject, projectName: 'demo' });
+    expect(sorted(token.roles)).toEqual(roleNames(demo.body));
+    expect(token.roles).toContain('member');
     expect(token.expiresAt).toBeGreaterThan(Date.now());
-    expect(keystone.authBodies.at(-1)).toEqual({
+    expect(lastBody()).toEqual({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'karbor', domain: { name: 'Default' }, password: 'right' } } },
-        scope: { project: { name: 'backup', domain: { name: 'Default' } } },
+        identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: keystone.demo.password } } },
+        scope: { project: { name: 'demo', domain: { name: 'Default' } } },
       },
     });
     expect(await session.token()).toBe(token); // cached
+    expect(proxy.count('POST') - before).toBe(1);
   });
 
-  it('appends /v3 to the auth URL when missing, and builds token and application-credential bodies', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url.replace(/\/v3$/u, '/'), auth: { method: 'token', token: 'token-1' }, scope: { projectId: PROJECT } });
-    await session.token();
-    expect(keystone.authBodies.at(-1)).toEqual({ auth: { identity: { methods: ['token'], token: { id: 'token-1' } }, scope: { project: { id: PROJECT } } } });
+  it('gets an unscoped token without a scope: no project, no roles, an empty catalog', async () => {
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth });
+    const token = await session.token();
+    expect(token.userId).toBe(demo.body.user.id);
+    expect(token.projectId).toBeUndefined();
+    expect(token.roles).toEqual([]);
+    expect(token.catalog).toEqual([]);
+    const missing = await failure(session.endpointUrl({ type: 'identity' }));
+    expect(missing.code).toBe('KTS_ERR_NOT_FOUND');
+    expect(missing.details.catalogTypes).toEqual([]);
+  });
+
+  it('appends /v3 to the auth URL when missing, and logs in with a token and with an application credential', async () => {
+    const unscoped = await new KeystoneSession({ authUrl: proxy.url, auth: demoAuth }).token();
+    const rescoped = new KeystoneSession({ authUrl: `${proxy.origin}/`, auth: { method: 'token', token: unscoped.id }, scope: { projectId: demoProject } });
+    const token = await rescoped.token();
+    expect(proxy.exchanges.at(-1)).toMatchObject({ method: 'POST', path: '/v3/auth/tokens', status: 201 });
+    expect(lastBody()).toEqual({ auth: { identity: { methods: ['token'], token: { id: unscoped.id } }, scope: { project: { id: demoProject } } } });
+    expect(token).toMatchObject({ userId: demo.body.user.id, projectId: demoProject, projectName: 'demo' });
+
+    // a real application credential of demo's (it carries its own project scope)
+    const made = await keystoneCall(demo.token, 'POST', `/users/${demo.body.user.id}/application_credentials`, { body: { application_credential: { name: uniqueName('kts-appcred') } } });
+    expect(made.status).toBe(201);
+    const { id, secret } = made.body.application_credential as { id: string; secret: string };
+    try {
+      const session = new KeystoneSession({ authUrl: proxy.url, auth: { method: 'application_credential', id, secret } });
+      const fromCredential = await session.token();
+      expect(lastBody()).toEqual({ auth: { identity: { methods: ['application_credential'], application_credential: { id, secret } } } });
+      expect(fromCredential).toMatchObject({ userId: demo.body.user.id, projectId: demoProject });
+      expect(fromCredential.roles).toContain('member');
+    } finally {
+      expect((await keystoneCall(demo.token, 'DELETE', `/users/${demo.body.user.id}/application_credentials/${id}`)).status).toBe(204);
+    }
     expect(keystoneAuthBody({ method: 'application_credential', id: 'ac', secret: 's' })).toEqual({
       auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac', secret: 's' } } },
     });
+  });
+
+  it('logs in by user id with a system scope: admin roles, no project', async () => {
     expect(keystoneAuthBody({ method: 'password', userId: 'u', password: 'p' }, { system: 'all' })).toEqual({
       auth: { identity: { methods: ['password'], password: { user: { id: 'u', password: 'p' } } }, scope: { system: { all: true } } },
     });
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: { method: 'password', userId: admin.body.user.id, password: keystone.admin.password }, scope: { system: 'all' } });
+    const token = await session.token();
+    expect(lastBody()).toEqual({ auth: { identity: { methods: ['password'], password: { user: { id: admin.body.user.id, password: keystone.admin.password } } }, scope: { system: { all: true } } } });
+    expect(token.userId).toBe(admin.body.user.id);
+    expect(token.projectId).toBeUndefined();
+    expect(token.roles).toContain('admin');
   });
 
   it('shares one authentication among concurrent callers', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth });
-    const before = keystone.authBodies.length;
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope });
+    const before = proxy.count('POST');
     const tokens = await Promise.all(Array.from({ length: 5 }, () => session.token()));
     expect(new Set(tokens.map((token) => token.id)).size).toBe(1);
-    expect(keystone.authBodies.length - before).toBe(1);
+    expect(proxy.count('POST') - before).toBe(1);
   });
 
-  it('renews the token ahead of its expiry', async () => {
+  it('renews the token ahead of its expiry (on its own clock, against the real expires_at)', async () => {
     let now = Date.now();
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, refreshMarginMs: 60_000, now: () => now });
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, refreshMarginMs: 60_000, now: () => now });
+    const before = proxy.count('POST');
     const first = await session.token();
-    now += 3_600_000 - 120_000; // two minutes before expiry: still fine
+    expect(first.expiresAt).toBeDefined();
+    now = first.expiresAt! - 120_000; // two minutes before expiry: still fine
     expect((await session.token()).id).toBe(first.id);
-    now += 90_000; // 30 s before expiry, inside the margin
+    now = first.expiresAt! - 30_000; // 30 s before expiry, inside the margin
     const second = await session.token();
     expect(second.id).not.toBe(first.id);
+    expect(second.projectId).toBe(demoProject);
+    expect(await session.renew(first.id)).toBe(second); // already replaced: no new login
+    expect(proxy.count('POST') - before).toBe(2);
   });
 
-  it('looks endpoints up by type, alias, region and interface', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, region: 'RegionOne' });
-    const base = keystone.url.replace(/\/v3$/u, '');
-    expect(await session.endpointUrl({ type: 'image' })).toBe(`${base}/image`);
-    expect(await session.endpointUrl({ type: 'image', interface: 'internal' })).toBe(`${base}/image-internal`);
-    expect(await session.endpointUrl({ type: 'image', region: 'RegionTwo' })).toBe(`${base}/image-two`);
-    expect(await session.endpointUrl({ type: 'block-storage' })).toBe(`${base}/volume/v3/${PROJECT}`);
-    const missing = await failure(session.endpointUrl({ type: 'object-store' }));
+  it('looks endpoints up in the real catalog by type, alias, region and interface', async () => {
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, region });
+    expect(await session.endpointUrl({ type: 'image' })).toBe(`${glanceUrl}/v2`);
+    expect(await session.endpointUrl({ type: 'image', interface: 'internal' })).toBe(`${glanceUrl}/internal`);
+    expect(await session.endpointUrl({ type: 'image', region: otherRegion })).toBe(`${glanceUrl}/two`);
+    expect(await session.endpointUrl({ type: 'block-storage' })).toBe(`${cinderUrl}/v3/${demoProject}`); // Keystone filled in $(project_id)s
+    expect(await session.endpointUrl({ type: 'identity', region: 'RegionOne' })).toBe(keystone.authUrl);
+    expect(await session.endpointUrl({ type: 'object-store', region: 'RegionOne' })).toBe(`${keystone.swiftUrl}/v1/AUTH_${demoProject}`);
+
+    const absent = uniqueName('kts-absent');
+    const missing = await failure(session.endpointUrl({ type: absent }));
     expect(missing.code).toBe('KTS_ERR_NOT_FOUND');
-    expect(missing.message).toBe('The Keystone catalog has no object-store endpoint with interface "public" in region "RegionOne"');
-    expect(missing.details.catalogTypes).toEqual(['image', 'volumev3', 'identity']);
+    expect(missing.message).toBe(`The Keystone catalog has no ${absent} endpoint with interface "public" in region "${region}"`);
+    expect(missing.details.catalogTypes).toEqual(expect.arrayContaining(['identity', 'object-store', 'image', 'volumev3']));
+
     const catalog = (await session.token()).catalog;
-    expect(findEndpoint(catalog, ['volume', 'volumev3'], 'public', 'RegionOne')).toBe(`${base}/volume/v3/${PROJECT}`);
-    expect(findEndpoint(catalog, 'image', 'admin')).toBeUndefined();
+    expect(findEndpoint(catalog, ['volume', 'volumev3'], 'public', region)).toBe(`${cinderUrl}/v3/${demoProject}`);
+    expect(findEndpoint(catalog, 'image', 'admin', region)).toBeUndefined(); // registered public and internal only
+    expect(findEndpoint(catalog, 'identity', 'public', 'RegionOne')).toBe(keystone.authUrl);
+    expect(findEndpoint(catalog, 'object-store', 'internal', 'RegionOne')).toBe(`${keystone.swiftUrl}/v1/AUTH_${demoProject}`);
+
+    // the Glance client drops the /v2 of the catalog's URL; the Cinder client keeps the project path
+    expect(await new GlanceClient({ endpoint: session.endpoint({ type: 'image' }) }).http.baseUrl()).toBe(glanceUrl);
+    expect(await new CinderClient({ endpoint: session.endpoint({ type: 'block-storage' }) }).http.baseUrl()).toBe(`${cinderUrl}/v3/${demoProject}`);
   });
 
-  it('gives the Glance and Cinder clients endpoints with X-Auth-Token, renewing the token after a 401', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, region: 'RegionOne' });
-    const glance = new GlanceClient({ endpoint: session.endpoint({ type: 'image' }) });
-    const first = await glance.getImage('img-1');
-    expect(first.seenToken).toBe((await session.token()).id);
+  it('gives a client the object-store endpoint with X-Auth-Token, and renews a revoked token after Swift answers 401', async () => {
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, region: 'RegionOne' });
+    const swift = new HttpClient({ service: 'Swift', endpoint: session.endpoint({ type: 'object-store' }), retry: { retries: 0 } });
+    const container = uniqueName('kts-session');
+    const stale = await session.token();
+    // revoke it in Keystone before Swift ever saw it (Swift's token cache would otherwise keep it)
+    expect((await keystoneCall(stale.id, 'DELETE', '/auth/tokens', { subject: stale.id })).status).toBe(204);
+    expect((await keystoneCall(admin.token, 'GET', '/auth/tokens', { subject: stale.id })).status).toBe(404);
 
-    keystone.valid.delete(String(first.seenToken)); // revoked: the service answers 401
-    const before = keystone.authBodies.length;
-    const second = await glance.getImage('img-1');
-    expect(second.seenToken).not.toBe(first.seenToken);
-    expect(keystone.authBodies.length - before).toBe(1);
+    const before = proxy.count('POST');
+    try {
+      expect((await swift.send({ method: 'PUT', path: `/${container}` })).status).toBe(201); // 401, renewal, then created
+      expect(proxy.count('POST') - before).toBe(1);
+      const fresh = await session.token();
+      expect(fresh.id).not.toBe(stale.id);
 
-    const cinder = new CinderClient({ endpoint: session.endpoint({ type: 'block-storage' }), microversion: '3.60' });
-    expect(await cinder.getVolume('vol-1')).toMatchObject({ id: 'vol-1', status: 'available', microversion: 'volume 3.60' });
-
-    const two = new GlanceClient({ endpoint: session.endpoint({ type: 'image', region: 'RegionTwo' }) });
-    expect((await two.getImage('img-2')).region).toBe('two');
+      await swift.send({ method: 'PUT', path: `/${container}/hello.txt`, body: 'hello through keystone', headers: { 'Content-Type': 'text/plain' } });
+      expect(await (await swift.stream({ method: 'GET', path: `/${container}/hello.txt` })).text()).toBe('hello through keystone');
+      // the same object, read with another real demo token straight from the catalog's URL
+      const direct = await fetch(`${keystone.swiftUrl}/v1/AUTH_${demoProject}/${container}/hello.txt`, { headers: { 'X-Auth-Token': demo.token } });
+      expect(await direct.text()).toBe('hello through keystone');
+      expect(proxy.count('POST') - before).toBe(1);
+    } finally {
+      await swift.send({ method: 'DELETE', path: `/${container}/hello.txt` }).catch(() => undefined);
+      await swift.send({ method: 'DELETE', path: `/${container}` }).catch(() => undefined);
+    }
   });
 
-  it('maps refused credentials to AuthenticationError', async () => {
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: { ...passwordAuth, password: 'wrong' } });
+  it('maps refused credentials (a real 401) to AuthenticationError', async () => {
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: { ...demoAuth, password: 'wrong' }, scope: demoScope });
     const error = await failure(session.token());
     expect(error.code).toBe('KTS_ERR_UNAUTHORIZED');
     expect(error.message).toContain('Keystone refused the credentials');
     expect(error.message).toContain('The request you have made requires authentication.');
+    expect(error.details.status).toBe(401);
+    expect(proxy.exchanges.at(-1)).toMatchObject({ method: 'POST', status: 401 });
   });
 
-  it('retries Keystone 5xx answers, and maps Keystone being down to KTS_ERR_AUTH_BACKEND', async () => {
-    keystone.failWith.push(503);
-    const session = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, retry: { retries: 2, baseDelayMs: 10 } });
-    expect((await session.token()).id).toMatch(/^token-/u);
+  it('retries injected 5xx answers and a dropped connection, and maps Keystone being down to KTS_ERR_AUTH_BACKEND', async () => {
+    const isLogin = (request: { method: string }): boolean => request.method === 'POST';
+    proxy.inject({ status: 503 }, { when: isLogin });
+    proxy.inject({ drop: true }, { when: isLogin });
+    let before = proxy.count('POST');
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, retry: { retries: 2, baseDelayMs: 10 } });
+    expect((await session.token()).projectId).toBe(demoProject); // the third attempt reached Keystone
+    expect(proxy.exchanges.slice(-3).map((exchange) => exchange.status)).toEqual([503, 0, 201]);
+    expect(proxy.count('POST') - before).toBe(3);
 
-    keystone.failWith.push(500, 500, 500);
-    const failing = new KeystoneSession({ authUrl: keystone.url, auth: passwordAuth, retry: { retries: 2, baseDelayMs: 10 } });
+    proxy.inject({ status: 500 }, { when: isLogin, times: 3 });
+    before = proxy.count('POST');
+    const failing = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, retry: { retries: 2, baseDelayMs: 10 } });
     const error = await failure(failing.token());
     expect(error.code).toBe('KTS_ERR_AUTH_BACKEND');
     expect(error.details).toMatchObject({ service: 'Keystone', status: 500, attempts: 3 });
+    expect(proxy.count('POST') - before).toBe(3);
 
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const down = new KeystoneSession({ authUrl: `http://127.0.0.1:${port}/v3`, auth: passwordAuth, retry: { retries: 1, baseDelayMs: 10 } });
+    const down = new KeystoneSession({ authUrl: `http://127.0.0.1:${port}/v3`, auth: demoAuth, retry: { retries: 1, baseDelayMs: 10 } });
     const unreachable = await failure(down.token());
     expect(unreachable.code).toBe('KTS_ERR_AUTH_BACKEND');
     expect(unreachable.details.errno).toBe('ECONNREFUSED');
   });
 });
+

@@ -1,16 +1,23 @@
 /**
- * Authenticators: the tokens table, and Keystone v3 token validation.
+ * Authenticators: the tokens table, and Keystone v3 token validation against the REAL Keystone
+ * of `scripts/keystone-up.sh` (`requireKeystone` fails the file when it is down). The
+ * authenticator logs in as the real service user `karbor` and validates real users' tokens
+ * (`GET /v3/auth/tokens` with `X-Subject-Token`): demo's project-scoped token (user, project and
+ * roles as Keystone issued them), an unscoped one, one never issued, one revoked in Keystone
+ * (`DELETE /v3/auth/tokens`), and its own service token revoked behind its back. A wrong service
+ * password is a real 401; an unreachable Keystone is a closed port.
  *
- * Keystone does not run in this project's test environment, so the Keystone tests use a
- * **test double**: a minimal identity server on 127.0.0.1 that implements the two calls the
- * authenticator makes (`POST /v3/auth/tokens` for the service token, `GET /v3/auth/tokens`
- * with `X-Subject-Token` to validate), with the response shapes of the Keystone v3 API.
+ * Requests go through a thin forwarding proxy (`test/helpers/keystone-fault-proxy.ts`) that
+ * counts them (the validation cache, the logins) and injects only what a real Keystone cannot be
+ * made to do on demand: a 503 answer, and a validation answer announcing the token as already
+ * expired (Keystone issues tokens for an hour and refuses expired ones itself). Everything else
+ * is the real Keystone's answer.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createKeystoneAuthenticator, createTokenTable } from '../../src/http/index.js';
-import { PROJECT_A, startHttpService } from '../helpers/http-service.js';
+import { startHttpService } from '../helpers/http-service.js';
+import { startKeystoneProxy, type ProxiedExchange } from '../helpers/keystone-fault-proxy.js';
+import { keystoneLogin, passwordAuthBody, requireKeystone, type KeystoneLogin } from '../helpers/keystone.js';
 
 describe('createTokenTable', () => {
   it('knows its tokens, forgets revoked ones and ignores expired ones', async () => {
@@ -29,114 +36,114 @@ describe('createTokenTable', () => {
   });
 });
 
-/** The Keystone double: users' tokens, a service login, counters for what was asked. */
-const keystone = {
-  server: undefined as Server | undefined,
-  url: '',
-  logins: 0,
-  validations: 0,
-  serviceTokens: new Set<string>(),
-  failNext: 0,
-  subjects: new Map<string, { project?: string; roles: string[]; expires: string }>(),
-};
+const keystone = await requireKeystone();
+const proxy = await startKeystoneProxy(keystone.authUrl);
+afterAll(() => proxy.close());
 
-beforeAll(async () => {
-  keystone.server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      if (keystone.failNext > 0) {
-        keystone.failNext--;
-        res.writeHead(503).end();
-        return;
-      }
-      if (req.method === 'POST' && req.url === '/v3/auth/tokens') {
-        const auth = JSON.parse(body).auth;
-        if (auth.identity.password.user.name !== 'karbor' || auth.identity.password.user.password !== 'secret') {
-          res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"error": {"code": 401}}');
-          return;
-        }
-        keystone.logins++;
-        const token = `service-${keystone.logins}`;
-        keystone.serviceTokens.add(token);
-        res.writeHead(201, { 'Content-Type': 'application/json', 'X-Subject-Token': token }).end(JSON.stringify({ token: { expires_at: new Date(Date.now() + 3_600_000).toISOString() } }));
-        return;
-      }
-      if (req.method === 'GET' && req.url === '/v3/auth/tokens') {
-        keystone.validations++;
-        if (!keystone.serviceTokens.has(String(req.headers['x-auth-token']))) {
-          res.writeHead(401).end();
-          return;
-        }
-        const subject = keystone.subjects.get(String(req.headers['x-subject-token']));
-        if (!subject) {
-          res.writeHead(404).end();
-          return;
-        }
-        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-          JSON.stringify({
-            token: {
-              expires_at: subject.expires,
-              user: { id: 'user-1', name: 'alice' },
-              ...(subject.project ? { project: { id: subject.project, name: 'demo' } } : {}),
-              roles: subject.roles.map((name) => ({ id: name, name })),
-            },
-          }),
-        );
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => keystone.server!.listen(0, '127.0.0.1', resolve));
-  keystone.url = `http://127.0.0.1:${(keystone.server!.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => keystone.server!.close(() => resolve())));
+/** A fresh project-scoped token of demo's, straight from Keystone. */
+const demoLogin = (): Promise<KeystoneLogin> => keystoneLogin(keystone, keystone.demo);
+/** Revokes `token` in Keystone (the token revokes itself). */
+async function revoke(token: string): Promise<void> {
+  const response = await fetch(`${keystone.authUrl}/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
+  expect(response.status).toBe(204);
+}
+const sorted = (names: readonly string[]): string[] => [...names].sort();
+const roleNames = (login: KeystoneLogin): string[] => sorted((login.body.roles ?? []).map((role) => role.name));
+const validations = (): number => proxy.count('GET');
+const logins = (): number => proxy.count('POST');
+/** Matches the validation of `subject`. */
+const validationOf = (subject: string) => (request: ProxiedExchange): boolean => request.method === 'GET' && request.headers['x-subject-token'] === subject;
 
-const options = () => ({ authUrl: keystone.url, username: 'karbor', password: 'secret', projectName: 'service', cacheTtlMs: 60_000 });
-const future = () => new Date(Date.now() + 3_600_000).toISOString();
+// the proxy's root, without /v3: the authenticator appends it
+const options = () => ({ authUrl: proxy.origin, username: keystone.service.username, password: keystone.service.password, projectName: keystone.service.projectName, cacheTtlMs: 60_000 });
 
-describe('createKeystoneAuthenticator (against a Keystone test double)', () => {
+// Keystone answers one request at a time, shared with the other test files: a generous timeout, no timing asserted
+describe('createKeystoneAuthenticator (against the real Keystone)', { timeout: 60_000 }, () => {
   it('validates a project-scoped token into user, project and roles, and caches it', async () => {
-    keystone.subjects.set('user-token-1', { project: 'proj-1', roles: ['member', 'reader'], expires: future() });
+    const demo = await demoLogin();
     const auth = createKeystoneAuthenticator(options());
-    const before = keystone.validations;
-    const identity = await auth.authenticate('user-token-1');
-    expect(identity).toMatchObject({ userId: 'user-1', projectId: 'proj-1', roles: ['member', 'reader'] });
-    expect(identity!.expiresAt).toBeGreaterThan(Date.now());
-    await auth.authenticate('user-token-1');
-    expect(keystone.validations - before).toBe(1);
+    const before = validations();
+    const identity = await auth.authenticate(demo.token);
+    expect(identity).toEqual({ userId: demo.body.user.id, projectId: demo.body.project!.id, roles: expect.any(Array), expiresAt: Date.parse(demo.body.expires_at) });
+    expect(sorted(identity!.roles)).toEqual(roleNames(demo));
+    expect(identity!.roles).toContain('member');
+    expect(await auth.authenticate(demo.token)).toEqual(identity);
+    expect(validations() - before).toBe(1);
+    // the service token went in X-Auth-Token, the user's in X-Subject-Token
+    const validation = proxy.exchanges.findLast(validationOf(demo.token))!;
+    expect(validation.status).toBe(200);
+    expect(validation.headers['x-auth-token']).not.toBe(demo.token);
   });
 
-  it('answers undefined for unknown, unscoped and expired tokens', async () => {
-    keystone.subjects.set('unscoped', { roles: [], expires: future() });
-    keystone.subjects.set('expired', { project: 'p', roles: [], expires: new Date(Date.now() - 1000).toISOString() });
+  it('reports the roles of an admin token', async () => {
+    const admin = await keystoneLogin(keystone, keystone.admin);
+    const identity = await createKeystoneAuthenticator(options()).authenticate(admin.token);
+    expect(identity).toMatchObject({ userId: admin.body.user.id, projectId: admin.body.project!.id });
+    expect(sorted(identity!.roles)).toEqual(roleNames(admin));
+    expect(identity!.roles).toContain('admin');
+  });
+
+  it('answers undefined for unknown, unscoped, revoked and expired tokens', async () => {
+    const unscopedResponse = await fetch(`${keystone.authUrl}/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(passwordAuthBody(keystone.demo, false)) });
+    expect(unscopedResponse.status).toBe(201);
+    const unscoped = unscopedResponse.headers.get('x-subject-token')!;
+    await unscopedResponse.body?.cancel();
+    const revoked = (await demoLogin()).token;
+    await revoke(revoked);
+    const expired = (await demoLogin()).token;
+    proxy.inject({ expiresAt: new Date(Date.now() - 1000).toISOString() }, { when: validationOf(expired) });
+
     const auth = createKeystoneAuthenticator(options());
     expect(await auth.authenticate('never-issued')).toBeUndefined();
-    expect(await auth.authenticate('unscoped')).toBeUndefined();
-    expect(await auth.authenticate('expired')).toBeUndefined();
+    expect(proxy.exchanges.at(-1)!.status).toBe(404);
+    expect(await auth.authenticate(unscoped)).toBeUndefined();
+    expect(proxy.exchanges.at(-1)!.status).toBe(200); // valid, but scoped to no project
+    expect(await auth.authenticate(revoked)).toBeUndefined();
+    expect(proxy.exchanges.at(-1)!.status).toBe(404);
+    expect(await auth.authenticate(expired)).toBeUndefined();
+    expect(proxy.exchanges.at(-1)!.status).toBe(200); // valid in Keystone, announced as expired by the proxy
+  });
+
+  it('refuses a token revoked after it was validated once the cache no longer holds it', async () => {
+    const demo = await demoLogin();
+    const auth = createKeystoneAuthenticator({ ...options(), cacheTtlMs: 0 });
+    expect(await auth.authenticate(demo.token)).toMatchObject({ projectId: demo.body.project!.id });
+    await revoke(demo.token);
+    expect(await auth.authenticate(demo.token)).toBeUndefined();
   });
 
   it('logs in again when its service token is refused', async () => {
-    keystone.subjects.set('user-token-2', { project: 'proj-2', roles: ['member'], expires: future() });
+    const demo = await demoLogin();
     const auth = createKeystoneAuthenticator({ ...options(), cacheTtlMs: 0 });
-    await auth.authenticate('user-token-2');
-    const logins = keystone.logins;
-    keystone.serviceTokens.clear();
-    expect(await auth.authenticate('user-token-2')).toMatchObject({ projectId: 'proj-2' });
-    expect(keystone.logins).toBe(logins + 1);
+    await auth.authenticate(demo.token);
+    const serviceToken = String(proxy.exchanges.findLast(validationOf(demo.token))!.headers['x-auth-token']);
+    await revoke(serviceToken); // Keystone now answers 401 to validations sent with it
+    const before = logins();
+    expect(await auth.authenticate(demo.token)).toMatchObject({ projectId: demo.body.project!.id });
+    expect(logins()).toBe(before + 1);
+    const validationsOfDemo = proxy.exchanges.filter(validationOf(demo.token));
+    expect(validationsOfDemo.slice(-2).map((exchange) => exchange.status)).toEqual([401, 200]);
+    expect(validationsOfDemo.at(-1)!.headers['x-auth-token']).not.toBe(serviceToken);
   });
 
   it('reports an unreachable or failing Keystone as KTS_ERR_AUTH_BACKEND, and bad service credentials too', async () => {
-    keystone.subjects.set('user-token-3', { project: 'p', roles: [], expires: future() });
+    const demo = await demoLogin();
     const down = createKeystoneAuthenticator({ ...options(), authUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
-    await expect(down.authenticate('user-token-3')).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND' });
+    await expect(down.authenticate(demo.token)).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND' });
+
     const failing = createKeystoneAuthenticator(options());
-    keystone.failNext = 1;
-    await expect(failing.authenticate('user-token-3')).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND' });
-    expect(await failing.authenticate('user-token-3')).toMatchObject({ projectId: 'p' });
+    proxy.inject({ status: 503 }); // the next request: the service login
+    await expect(failing.authenticate(demo.token)).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND' });
+    expect(await failing.authenticate(demo.token)).toMatchObject({ projectId: demo.body.project!.id });
+
+    const validating = createKeystoneAuthenticator({ ...options(), cacheTtlMs: 0 });
+    expect(await validating.authenticate(demo.token)).toBeDefined();
+    proxy.inject({ status: 503 }, { when: validationOf(demo.token) });
+    await expect(validating.authenticate(demo.token)).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND', message: 'Keystone answered HTTP 503 to a token validation' });
+
     const wrong = createKeystoneAuthenticator({ ...options(), password: 'wrong' });
-    await expect(wrong.authenticate('user-token-3')).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND' });
+    await expect(wrong.authenticate(demo.token)).rejects.toMatchObject({ code: 'KTS_ERR_AUTH_BACKEND', message: 'Keystone refused the service credentials (HTTP 401)' });
+    expect(proxy.exchanges.at(-1)).toMatchObject({ method: 'POST', status: 401 });
   });
 
   it('refuses an authUrl that is not http(s)', () => {
@@ -144,15 +151,16 @@ describe('createKeystoneAuthenticator (against a Keystone test double)', () => {
   });
 });
 
-describe('the API with Keystone', () => {
+describe('the API with Keystone', { timeout: 60_000 }, () => {
   it('admits a Keystone token for its project, 401s an unknown one and 503s (no Retry-After) when Keystone is down', async () => {
-    keystone.subjects.set('api-token', { project: PROJECT_A, roles: ['member'], expires: future() });
+    const demo = await demoLogin();
+    const project = demo.body.project!.id;
     const api = await startHttpService({ authenticator: createKeystoneAuthenticator(options()) });
     const down = await startHttpService({ authenticator: createKeystoneAuthenticator({ ...options(), authUrl: 'http://127.0.0.1:9', timeoutMs: 2000 }) });
     try {
-      expect((await api.request('GET', '/providers', { token: 'api-token' })).status).toBe(200);
-      expect((await api.request('GET', '/providers', { token: 'unknown-token' })).status).toBe(401);
-      const unavailable = await down.request('GET', '/providers', { token: 'api-token' });
+      expect((await api.request('GET', '/providers', { token: demo.token, project })).status).toBe(200);
+      expect((await api.request('GET', '/providers', { token: 'unknown-token', project })).status).toBe(401);
+      const unavailable = await down.request('GET', '/providers', { token: demo.token, project });
       expect(unavailable.status).toBe(503);
       expect(unavailable.headers.get('retry-after')).toBeNull();
       expect(unavailable.body.serviceUnavailable.error_code).toBe('KTS_ERR_AUTH_BACKEND');
