@@ -22,6 +22,7 @@
  * @module
  */
 import { NotFoundError, UnavailableError, isFrameworkError, type FrameworkError } from '../core/errors.js';
+import { renewalTime } from '../core/renewal.js';
 import { staticEndpoint, trimUrl, type ResolvedEndpoint, type ServiceEndpoint } from './endpoint.js';
 import { HttpClient, type ClientOptions } from './http.js';
 
@@ -145,7 +146,7 @@ export interface KeystoneSessionOptions extends ClientOptions {
   readonly region?: string;
   /** The default interface of {@link KeystoneSession.endpoint}. @default 'public' */
   readonly interface?: EndpointInterface;
-  /** Renew the token this long before it expires. @default 120_000 */
+  /** Renew the token this long before it expires (at most half its lifetime). @default 120_000 */
   readonly refreshMarginMs?: number;
   /** The clock (epoch ms). @default Date.now */
   readonly now?: () => number;
@@ -256,6 +257,8 @@ export class KeystoneSession {
   readonly #now: () => number;
   readonly #margin: number;
   #current: KeystoneToken | undefined;
+  /** When {@link KeystoneSession.token} stops answering `#current` (epoch ms, by `#now`). */
+  #renewAt = Number.POSITIVE_INFINITY;
   #pending: Promise<KeystoneToken> | undefined;
 
   /** Creates the session; nothing is sent until a token is needed. */
@@ -270,7 +273,7 @@ export class KeystoneSession {
   /** A valid token: the cached one, or a new one when there is none or it is about to expire. */
   async token(signal?: AbortSignal): Promise<KeystoneToken> {
     const current = this.#current;
-    if (current !== undefined && (current.expiresAt === undefined || current.expiresAt - this.#margin > this.#now())) return current;
+    if (current !== undefined && this.#renewAt > this.#now()) return current;
     return this.#authenticate(signal);
   }
 
@@ -326,6 +329,7 @@ export class KeystoneSession {
     const attempt = this.#request(signal).then(
       (token) => {
         this.#current = token;
+        this.#renewAt = token.expiresAt === undefined ? Number.POSITIVE_INFINITY : renewalTime(this.#now(), token.expiresAt, this.#margin);
         return token;
       },
       (error: unknown) => {

@@ -1,12 +1,23 @@
 /**
- * Keystone v3 token validation: `GET /v3/auth/tokens` with the service's own token in
- * `X-Auth-Token` and the caller's in `X-Subject-Token` (what keystonemiddleware does). The
- * service token comes from password authentication and is renewed ahead of expiry and once on
- * a 401; valid answers are cached until the token expires or `cacheTtlMs` passes.
+ * Keystone v3 token validation: `GET /v3/auth/tokens?nocatalog` with the service's own token in
+ * `X-Auth-Token` and the caller's in `X-Subject-Token` (what keystonemiddleware does).
+ *
+ * - **The service token** is a {@link KeystoneSession}'s (password login): renewed ahead of
+ *   expiry, and once on a 401, with concurrent checks sharing one login.
+ * - **The requests** go through the clients' {@link HttpClient}: timeouts, and retries with
+ *   backoff on 5xx and connection failures.
+ * - **The answers**: a token Keystone does not know (404), or one with no project (unscoped,
+ *   domain- or system-scoped: it cannot use a project API), is refused (`undefined`). A Keystone
+ *   that cannot check it — down, failing, or refusing the service's own credentials — is
+ *   `KTS_ERR_AUTH_BACKEND` (the API answers 503), never a refused token.
+ * - **The cache**: a valid answer is reused for `cacheTtlMs` (never past the token's expiry), so
+ *   a token revoked in Keystone keeps working here for up to that long — as with
+ *   keystonemiddleware's cache. `cacheTtlMs: 0` asks Keystone every time.
  *
  * @module
  */
-import { UnavailableError, ValidationError } from '../core/index.js';
+import { HttpClient, KeystoneSession } from '../clients/index.js';
+import { UnavailableError, ValidationError, isFrameworkError, messageOf } from '../core/index.js';
 import type { Authenticator, Identity } from './auth.js';
 
 /** Options of {@link createKeystoneAuthenticator}. */
@@ -38,6 +49,9 @@ interface TokenBody {
   };
 }
 
+/** The most validated tokens kept at once (the oldest go first). */
+const CACHE_LIMIT = 10_000;
+
 /** Creates an {@link Authenticator} that validates tokens against Keystone v3. */
 export function createKeystoneAuthenticator(options: KeystoneAuthenticatorOptions): Authenticator {
   if (!/^https?:\/\//.test(options.authUrl ?? '')) {
@@ -46,62 +60,28 @@ export function createKeystoneAuthenticator(options: KeystoneAuthenticatorOption
   const base = options.authUrl.replace(/\/+$/, '').replace(/(?<!\/v3)$/, '/v3');
   const cacheTtlMs = options.cacheTtlMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const userDomain = options.userDomainName ?? 'Default';
+  const userDomainName = options.userDomainName ?? 'Default';
+  const session = new KeystoneSession({
+    authUrl: base,
+    auth: { method: 'password', username: options.username, password: options.password, userDomainName },
+    scope: { projectName: options.projectName, projectDomainName: options.projectDomainName ?? userDomainName },
+    refreshMarginMs: 60_000,
+    timeoutMs,
+  });
+  const keystone = new HttpClient({ service: 'Keystone', endpoint: session.endpoint({ type: 'identity', url: base }), timeoutMs });
   const cache = new Map<string, { identity: Identity; until: number }>();
-  let service: Promise<{ token: string; until: number }> | undefined;
 
-  const call = async (path: string, init: RequestInit): Promise<Response> => {
+  const validate = async (subject: string): Promise<Identity | undefined> => {
+    let body: TokenBody;
     try {
-      return await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (cause) {
-      throw new UnavailableError(`Keystone at ${base} could not be reached`, { code: 'KTS_ERR_AUTH_BACKEND', cause });
-    }
-  };
-
-  const serviceToken = async (renew: boolean): Promise<string> => {
-    if (renew || !service) service = login();
-    const pending = service;
-    try {
-      const held = await pending;
-      if (held.until > Date.now()) return held.token;
-      if (service === pending) service = login();
-      return (await service).token;
+      body = await keystone.json<TokenBody>({ method: 'GET', path: '/auth/tokens', query: { nocatalog: '' }, headers: { 'X-Subject-Token': subject } });
     } catch (error) {
-      if (service === pending) service = undefined;
-      throw error;
+      if (isFrameworkError(error, 'KTS_ERR_NOT_FOUND')) return undefined;
+      throw new UnavailableError(`Keystone at ${base} could not check a token: ${messageOf(error)}`, { code: 'KTS_ERR_AUTH_BACKEND', cause: error });
     }
-  };
-
-  const login = async (): Promise<{ token: string; until: number }> => {
-    const response = await call('/auth/tokens', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: { methods: ['password'], password: { user: { name: options.username, password: options.password, domain: { name: userDomain } } } },
-          scope: { project: { name: options.projectName, domain: { name: options.projectDomainName ?? userDomain } } },
-        },
-      }),
-    });
-    const token = response.headers.get('x-subject-token');
-    if (response.status !== 201 || !token) {
-      throw new UnavailableError(`Keystone refused the service credentials (HTTP ${response.status})`, { code: 'KTS_ERR_AUTH_BACKEND' });
-    }
-    const body = (await response.json().catch(() => ({}))) as TokenBody;
-    const expires = Date.parse(body.token?.expires_at ?? '');
-    // Renew a minute ahead of expiry.
-    return { token, until: Number.isFinite(expires) ? expires - 60_000 : Date.now() + 300_000 };
-  };
-
-  const validate = async (subject: string, renewed = false): Promise<Identity | undefined> => {
-    const response = await call('/auth/tokens', { headers: { 'X-Auth-Token': await serviceToken(renewed), 'X-Subject-Token': subject } });
-    if (response.status === 401 && !renewed) return validate(subject, true);
-    if (response.status === 404 || response.status === 401) return undefined;
-    if (response.status !== 200) throw new UnavailableError(`Keystone answered HTTP ${response.status} to a token validation`, { code: 'KTS_ERR_AUTH_BACKEND' });
-    const token = ((await response.json().catch(() => ({}))) as TokenBody).token;
+    const token = body.token;
     const projectId = token?.project?.id;
     const userId = token?.user?.id;
-    // An unscoped or domain-scoped token cannot use a project API.
     if (!projectId || !userId) return undefined;
     const expires = Date.parse(token.expires_at ?? '');
     return {
@@ -120,7 +100,7 @@ export function createKeystoneAuthenticator(options: KeystoneAuthenticatorOption
       cache.delete(token);
       const identity = await validate(token);
       if (identity && (identity.expiresAt ?? Infinity) > now) {
-        if (cache.size >= 10_000) cache.delete(cache.keys().next().value!);
+        if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
         cache.set(token, { identity, until: Math.min(now + cacheTtlMs, identity.expiresAt ?? Infinity) });
         return identity;
       }

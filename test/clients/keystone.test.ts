@@ -189,6 +189,23 @@ describe('KeystoneSession (against the real Keystone)', { timeout: 60_000 }, () 
     expect(proxy.count('POST') - before).toBe(2);
   });
 
+  it('uses a token for half its lifetime when the margin is longer than the lifetime', async () => {
+    let now = Date.now();
+    // Keystone's tokens here live an hour: a ten-hour margin would renew on every call.
+    const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, refreshMarginMs: 10 * 3_600_000, now: () => now });
+    const before = proxy.count('POST');
+    const first = await session.token();
+    const lifetime = first.expiresAt! - now;
+    expect(lifetime).toBeGreaterThan(60_000);
+    expect((await session.token()).id).toBe(first.id);
+    now += lifetime / 2 - 1_000; // just before the middle of its life: still used
+    expect((await session.token()).id).toBe(first.id);
+    expect(proxy.count('POST') - before).toBe(1);
+    now += 2_000; // just past it: renewed
+    expect((await session.token()).id).not.toBe(first.id);
+    expect(proxy.count('POST') - before).toBe(2);
+  });
+
   it('looks endpoints up in the real catalog by type, alias, region and interface', async () => {
     const session = new KeystoneSession({ authUrl: proxy.url, auth: demoAuth, scope: demoScope, region });
     expect(await session.endpointUrl({ type: 'image' })).toBe(`${glanceUrl}/v2`);

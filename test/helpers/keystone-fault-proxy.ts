@@ -130,7 +130,7 @@ export async function startKeystoneProxy(target: string): Promise<KeystoneProxy>
     url: `${origin}${upstream.pathname.replace(/\/+$/u, '')}`,
     origin,
     exchanges,
-    count: (method, path = '/v3/auth/tokens') => exchanges.filter((exchange) => exchange.method === method && exchange.path === path).length,
+    count: (method, path = '/v3/auth/tokens') => exchanges.filter((exchange) => exchange.method === method && exchange.path.split('?')[0] === path).length,
     inject(fault, { times = 1, when = () => true } = {}) {
       rules.push({ fault, remaining: times, when });
     },

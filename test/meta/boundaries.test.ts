@@ -43,7 +43,7 @@ const allowed: Record<string, readonly string[]> = {
   index: ['core', 'framework', 'flow', 'bank', 'protection', 'store'],
   clients: ['clients', 'core'],
   plugins: ['plugins', 'index', 'core', 'bank', 'flow', 'clients'],
-  http: ['http', 'index', 'core', 'protection', 'store'],
+  http: ['http', 'index', 'core', 'protection', 'store', 'clients'],
   client: ['client', 'core', 'clients', 'http'],
   cli: ['cli', 'client', 'core'],
   // The plugin conformance suite runs plugins through the protection service, as a vendor's test would.

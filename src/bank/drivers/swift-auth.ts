@@ -9,6 +9,7 @@
  */
 import { BankError, CancelledError, isCancellation, isFrameworkError } from '../../core/errors.js';
 import { ioError } from '../internal/errors.js';
+import { renewalTime } from '../../core/renewal.js';
 
 /** Swift v1 auth, as served by tempauth (and swauth, and many gateways). */
 export interface SwiftTempAuthOptions {
@@ -180,26 +181,34 @@ export interface SwiftSessionsOptions {
   readonly storageUrl?: string;
   /** A token to start with (requires `storageUrl`); replaced on the first 401. */
   readonly initialToken?: string;
-  /** Re-authenticate this long before the token expires. */
+  /** Re-authenticate this long before the token expires (at most half its lifetime). */
   readonly refreshMarginMs: number;
+  /** The clock tokens are renewed by (epoch ms). @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Holds the current session; concurrent callers share one authentication. */
 export class SwiftSessions {
   readonly #options: SwiftSessionsOptions;
   #current: Promise<SwiftSession> | undefined;
+  /** When each session logged in here is to be renewed (epoch ms). */
+  readonly #renewAt = new WeakMap<SwiftSession, number>();
+  readonly #now: () => number;
 
   /** Creates the cache; nothing happens until the first {@link SwiftSessions.get}. */
   constructor(options: SwiftSessionsOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
     const { initialToken, storageUrl } = options;
     if (initialToken !== undefined && storageUrl !== undefined) this.#current = Promise.resolve({ storageUrl, token: initialToken });
   }
 
   #login(): Promise<SwiftSession> {
-    const attempt = authenticate(this.#options.auth, this.#options.fetch).then((session) =>
-      this.#options.storageUrl === undefined ? session : { ...session, storageUrl: this.#options.storageUrl },
-    );
+    const attempt = authenticate(this.#options.auth, this.#options.fetch).then((authenticated) => {
+      const session = this.#options.storageUrl === undefined ? authenticated : { ...authenticated, storageUrl: this.#options.storageUrl };
+      if (session.expiresAt !== undefined) this.#renewAt.set(session, renewalTime(this.#now(), session.expiresAt, this.#options.refreshMarginMs));
+      return session;
+    });
     this.#current = attempt;
     // a failed login is not cached: the next call tries again
     attempt.catch(() => {
@@ -211,7 +220,7 @@ export class SwiftSessions {
   /** A session whose token is not about to expire. */
   async get(): Promise<SwiftSession> {
     const session = await (this.#current ?? this.#login());
-    if (session.expiresAt !== undefined && session.expiresAt - this.#options.refreshMarginMs <= Date.now()) return this.refresh(session.token);
+    if ((this.#renewAt.get(session) ?? Number.POSITIVE_INFINITY) <= this.#now()) return this.refresh(session.token);
     return session;
   }
 

@@ -63,7 +63,7 @@ export interface SwiftDriverOptions {
   readonly storageUrl?: string;
   /** Start with this token (needs `storageUrl`); it is replaced after the first 401. */
   readonly initialToken?: string;
-  /** Re-authenticate this long before a token expires. @default 60_000 */
+  /** Re-authenticate this long before a token expires (at most half its lifetime). @default 60_000 */
   readonly tokenRefreshMarginMs?: number;
   /** Bodies larger than this become static large objects; up to it they are held in memory. @default 8 MiB */
   readonly sloThreshold?: number;
@@ -81,7 +81,7 @@ export interface SwiftDriverOptions {
    * @default true
    */
   readonly singleWriter?: boolean;
-  /** The clock leases expire by (epoch ms). @default Date.now */
+  /** The clock leases expire by, and tokens are renewed by (epoch ms). @default Date.now */
   readonly clock?: () => number;
   /**
    * The fetch implementation. The default is a fetch over `node:http` with keep-alive
@@ -116,6 +116,7 @@ export function createSwiftDriver(options: SwiftDriverOptions): BankDriver {
     auth: options.auth,
     fetch: fetchFn,
     refreshMarginMs: options.tokenRefreshMarginMs ?? 60_000,
+    ...(options.clock === undefined ? {} : { now: options.clock }),
     ...(options.storageUrl === undefined ? {} : { storageUrl: options.storageUrl.replace(/\/+$/u, '') }),
     ...(options.initialToken === undefined ? {} : { initialToken: options.initialToken }),
   });
