@@ -380,6 +380,8 @@ export class KeystoneSession {
 
 /** Keystone being down or failing is `KTS_ERR_AUTH_BACKEND`; everything else passes through. */
 function keystoneError(error: unknown): FrameworkError | unknown {
-  if (!isFrameworkError(error) || error.kind !== 'unavailable' || error.code === 'KTS_ERR_AUTH_BACKEND') return error;
+  if (!isFrameworkError(error) || error.code === 'KTS_ERR_AUTH_BACKEND') return error;
+  // A Keystone that does not answer in time is as unavailable as one that answers 503.
+  if (error.kind !== 'unavailable' && error.code !== 'KTS_ERR_TIMEOUT') return error;
   return new UnavailableError(error.message, { code: 'KTS_ERR_AUTH_BACKEND', details: error.details, cause: error.cause ?? error });
 }

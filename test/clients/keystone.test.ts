@@ -296,6 +296,19 @@ describe('KeystoneSession (against the real Keystone)', { timeout: 60_000 }, () 
     const unreachable = await failure(down.token());
     expect(unreachable.code).toBe('KTS_ERR_AUTH_BACKEND');
     expect(unreachable.details.errno).toBe('ECONNREFUSED');
+
+    // A server that takes the connection and never answers: as unavailable as one that is down.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const hanging = new KeystoneSession({ authUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v3`, auth: demoAuth, timeoutMs: 200, retry: { retries: 0 } });
+      const timedOut = await failure(hanging.token());
+      expect(timedOut.code).toBe('KTS_ERR_AUTH_BACKEND');
+      expect(timedOut.message).toContain('did not answer');
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
 
