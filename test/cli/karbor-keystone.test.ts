@@ -19,11 +19,11 @@
  */
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeystoneAuthenticator, type Authenticator, type Identity } from '../../src/http/index.js';
-import { PROVIDER_ID, startHttpService, type HttpTestService } from '../helpers/http-service.js';
+import { describe, expect, it } from 'vitest';
+import { PROVIDER_ID } from '../helpers/http-service.js';
+import { useKeystoneApi } from '../helpers/keystone-api.js';
 import { KARBOR_CLI, assertKarborCli, errorText, parseProperties, parseTable, type KarborCliResult } from '../helpers/karbor-cli.js';
-import { keystoneLogin, registerKeystoneService, requireKeystone } from '../helpers/keystone.js';
+import { keystoneLogin, requireKeystone } from '../helpers/keystone.js';
 import { uniqueName } from '../helpers/services.js';
 
 const keystone = await requireKeystone();
@@ -37,34 +37,8 @@ const DIR = 'OS::Local::Directory';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const REQUEST_ID = /\(Request-ID: req-[0-9a-f-]{36}\)$/;
 
-/** What the API's Keystone authenticator made of each token it was sent, in order. */
-const identities: (Identity | undefined)[] = [];
-const keystoneAuthenticator = createKeystoneAuthenticator({
-  authUrl: keystone.authUrl,
-  username: keystone.service.username,
-  password: keystone.service.password,
-  projectName: keystone.service.projectName,
-});
-const authenticator: Authenticator = {
-  async authenticate(token) {
-    const identity = await keystoneAuthenticator.authenticate(token);
-    identities.push(identity);
-    return identity;
-  },
-};
-
-let api: HttpTestService;
-let unregister: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  api = await startHttpService({ authenticator });
-  unregister = await registerKeystoneService(keystone, 'data-protect', REGION, `${api.url}/v1/$(project_id)s`);
-});
-afterAll(async () => {
-  await unregister?.();
-  await api?.close();
-});
-
+/** The API, behind the Keystone authenticator, in the catalog in this file's region. */
+const { checked } = useKeystoneApi(keystone, REGION);
 /** demo's openrc, in this file's region. */
 const openrc: Readonly<Record<string, string>> = {
   OS_AUTH_URL: keystone.authUrl,
@@ -102,9 +76,9 @@ async function ok(...args: string[]): Promise<string> {
 
 describe('the karbor CLI with Keystone password auth (real Keystone)', { timeout: 120_000 }, () => {
   it('provider-list: finds the API in the catalog of its region, and the API validates demo\'s token with Keystone', async () => {
-    const before = identities.length;
+    const before = checked.length;
     expect(parseTable(await ok('provider-list'))).toEqual({ columns: ['Id', 'Name', 'Description'], rows: [{ Id: PROVIDER_ID, Name: 'local', Description: 'Local directories' }] });
-    const seen = identities.slice(before);
+    const seen = checked.slice(before).map((entry) => entry.identity);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ userId: DEMO_USER, projectId: DEMO_PROJECT });
     expect(seen[0]!.roles).toContain('member');
@@ -127,21 +101,21 @@ describe('the karbor CLI with Keystone password auth (real Keystone)', { timeout
   });
 
   it('a wrong password fails with Keystone\'s 401 message and exit code 1, and the API is never called', async () => {
-    const before = identities.length;
+    const before = checked.length;
     const result = await karbor(['provider-list'], { OS_PASSWORD: 'wrong-password' });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const text = errorText(result.stderr);
     expect(text).toMatch(/^The request you have made requires authentication\. \(HTTP 401\) /);
     expect(text).toMatch(REQUEST_ID);
-    expect(identities.length).toBe(before);
+    expect(checked.length).toBe(before);
   });
 
   it('a region without the service fails with the client\'s "endpoint not found" and exit code 1', async () => {
-    const before = identities.length;
+    const before = checked.length;
     const result = await karbor(['provider-list'], { OS_REGION_NAME: 'RegionOne' });
     expect(result.code).toBe(1);
     expect(errorText(result.stderr)).toBe('public endpoint for data-protect service in RegionOne region not found');
-    expect(identities.length).toBe(before);
+    expect(checked.length).toBe(before);
   });
 });

@@ -16,11 +16,11 @@
  * wrapped in a recorder that notes which token the API was sent and what Keystone said of it:
  * the only way to see from outside how often the client logged in.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KarborClient } from '../../src/client/index.js';
-import { createKeystoneAuthenticator, type Authenticator, type Identity } from '../../src/http/index.js';
-import { PROVIDER_ID, startHttpService, type HttpTestService } from '../helpers/http-service.js';
-import { keystoneLogin, registerKeystoneService, requireKeystone } from '../helpers/keystone.js';
+import { PROVIDER_ID } from '../helpers/http-service.js';
+import { useKeystoneApi } from '../helpers/keystone-api.js';
+import { keystoneLogin, requireKeystone } from '../helpers/keystone.js';
 import { uniqueName } from '../helpers/services.js';
 
 const keystone = await requireKeystone();
@@ -32,34 +32,10 @@ const DEMO_USER = demo.body.user.id;
 const REGION = uniqueName('kts-client-ks');
 const DIR = 'OS::Local::Directory';
 
+/** The API, behind the Keystone authenticator (no cache: a revocation counts at once), in this file's region. */
+const keystoneApi = useKeystoneApi(keystone, REGION, { cacheTtlMs: 0 });
 /** Every token the API was sent, with what the Keystone authenticator made of it, in order. */
-const checked: { token: string; identity: Identity | undefined }[] = [];
-const keystoneAuthenticator = createKeystoneAuthenticator({
-  authUrl: keystone.authUrl,
-  username: keystone.service.username,
-  password: keystone.service.password,
-  projectName: keystone.service.projectName,
-  cacheTtlMs: 0,
-});
-const authenticator: Authenticator = {
-  async authenticate(token) {
-    const identity = await keystoneAuthenticator.authenticate(token);
-    checked.push({ token, identity });
-    return identity;
-  },
-};
-
-let api: HttpTestService;
-let unregister: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  api = await startHttpService({ authenticator });
-  unregister = await registerKeystoneService(keystone, 'data-protect', REGION, `${api.url}/v1/$(project_id)s`);
-});
-afterAll(async () => {
-  await unregister?.();
-  await api?.close();
-});
+const checked = keystoneApi.checked;
 
 /** demo's openrc, in this file's region. */
 const login = {
@@ -88,7 +64,7 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
   it('logs in with a password scoped to the project and finds the API in the catalog of its region', async () => {
     const client = new KarborClient({ keystone: login });
     // Keystone filled in the project of demo's token: the client did not add it.
-    expect(await client.baseUrl()).toBe(`${api.url}/v1/${DEMO_PROJECT}`);
+    expect(await client.baseUrl()).toBe(`${keystoneApi.service.url}/v1/${DEMO_PROJECT}`);
     const before = checked.length;
     const provider = await client.getProvider(PROVIDER_ID);
     expect(provider).toMatchObject({ id: PROVIDER_ID, name: 'local' });
@@ -108,8 +84,8 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
   });
 
   it('takes the project from the token when the URL is the service root, and acts in it', async () => {
-    const client = new KarborClient({ url: api.url, keystone: login });
-    expect(await client.baseUrl()).toBe(`${api.url}/v1/${DEMO_PROJECT}`);
+    const client = new KarborClient({ url: keystoneApi.service.url, keystone: login });
+    expect(await client.baseUrl()).toBe(`${keystoneApi.service.url}/v1/${DEMO_PROJECT}`);
     expect((await client.listPlans()).items).toEqual([]);
     const name = uniqueName('ks-plan');
     const plan = await client.createPlan({ name, provider_id: PROVIDER_ID, resources: [{ id: 'docs', type: DIR, name: 'docs' }], parameters: {} });
@@ -119,7 +95,7 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
   });
 
   it('logs in again once when the API answers 401 (token revoked in Keystone), and keeps the new token', async () => {
-    const client = new KarborClient({ url: api.base(DEMO_PROJECT), keystone: login });
+    const client = new KarborClient({ url: keystoneApi.service.base(DEMO_PROJECT), keystone: login });
     await client.listProviders();
     const stale = checked.at(-1)!;
     expect(stale.identity).toMatchObject({ userId: DEMO_USER, projectId: DEMO_PROJECT });
@@ -141,7 +117,7 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
 
   it('a second 401 after the renewal is final (an unscoped login: the API refuses each of its tokens)', async () => {
     const { projectName: _project, projectDomainName: _domain, ...unscoped } = login;
-    const client = new KarborClient({ url: api.base(DEMO_PROJECT), keystone: unscoped });
+    const client = new KarborClient({ url: keystoneApi.service.base(DEMO_PROJECT), keystone: unscoped });
     const before = checked.length;
     const error = await client.listProviders().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'KTS_ERR_UNAUTHORIZED', details: { status: 401 } });
@@ -154,7 +130,7 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
 
   it('refused credentials are KTS_ERR_UNAUTHORIZED, and the API is never called', async () => {
     const before = checked.length;
-    const client = new KarborClient({ url: api.base(DEMO_PROJECT), keystone: { ...login, password: 'wrong' } });
+    const client = new KarborClient({ url: keystoneApi.service.base(DEMO_PROJECT), keystone: { ...login, password: 'wrong' } });
     const error = await client.listProviders().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'KTS_ERR_UNAUTHORIZED', details: { status: 401 } });
     expect((error as Error).message).toMatch(/Keystone/);
@@ -162,7 +138,7 @@ describe('Keystone authentication (real Keystone)', { timeout: 60_000 }, () => {
   });
 
   it('refuses incomplete Keystone options with KTS_ERR_INVALID_OPTION', async () => {
-    const client = new KarborClient({ url: api.base(DEMO_PROJECT), keystone: { authUrl: keystone.authUrl, username: keystone.demo.username } });
+    const client = new KarborClient({ url: keystoneApi.service.base(DEMO_PROJECT), keystone: { authUrl: keystone.authUrl, username: keystone.demo.username } });
     expect(await client.listProviders().catch((caught: unknown) => caught)).toMatchObject({ code: 'KTS_ERR_INVALID_OPTION' });
   });
 });
