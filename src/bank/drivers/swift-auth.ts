@@ -206,7 +206,12 @@ export class SwiftSessions {
   #login(): Promise<SwiftSession> {
     const attempt = authenticate(this.#options.auth, this.#options.fetch).then((authenticated) => {
       const session = this.#options.storageUrl === undefined ? authenticated : { ...authenticated, storageUrl: this.#options.storageUrl };
-      if (session.expiresAt !== undefined) this.#renewAt.set(session, renewalTime(this.#now(), session.expiresAt, this.#options.refreshMarginMs));
+      if (session.expiresAt !== undefined) {
+        // The expiry is real time (Swift's relative one was read against Date.now, Keystone's is
+        // absolute); the wait until renewal is then counted on the driver's clock.
+        const realNow = Date.now();
+        this.#renewAt.set(session, this.#now() + renewalTime(realNow, session.expiresAt, this.#options.refreshMarginMs) - realNow);
+      }
       return session;
     });
     this.#current = attempt;
