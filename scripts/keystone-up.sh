@@ -2,7 +2,8 @@
 # Starts a real OpenStack Keystone v3 (Debian python3-keystone, Zed 22.x) on 127.0.0.1 for the
 # Keystone client, the HTTP API's Keystone authenticator, the karbor client's Keystone login and
 # the Swift driver's Keystone login: sqlite database, Fernet tokens, the WSGI reference server
-# (keystone-wsgi-public: one request at a time, plenty for tests).
+# (keystone-wsgi-public: one request at a time), passwords hashed with bcrypt's cheapest cost (a
+# login takes ~20 ms instead of ~220: the test suite logs in hundreds of times).
 #
 # When Swift runs (scripts/swift-up.sh first), it also starts a second Swift proxy on
 # $SWIFT_KEYSTONE_PORT in front of the same storage servers, authenticating with Keystone
@@ -10,7 +11,8 @@
 # catalog as the object-store: a Keystone login finds Swift there, as in a real cloud. The
 # tempauth proxy of swift-up.sh is untouched.
 #
-# What it creates (idempotent; every password from the env below):
+# What it creates (idempotent; passwords from the env below — admin's is set by the first
+# bootstrap: change it with keystone-down.sh --purge):
 #   admin / $KEYSTONE_ADMIN_PASSWORD   role admin on project admin (keystone-manage bootstrap)
 #   demo  / $KEYSTONE_DEMO_PASSWORD    role member on project demo
 #   karbor / $KEYSTONE_SERVICE_PASSWORD, swift / the same   role service on project service
@@ -46,12 +48,15 @@ CONF=$ETC/keystone.conf
 PROXY_CONF=$ETC/swift-proxy-keystone.conf
 URL=http://127.0.0.1:$KEYSTONE_PORT/v3
 T0=$(now_ms)
+# What the fixtures and the Swift proxy were made with: when it changes, they are made again.
+STAMP=$(printf '%s\n' "rounds=4" "$KEYSTONE_PORT" "$SWIFT_KEYSTONE_PORT" "$SWIFT_MEMCACHED_PORT" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" | sha256sum | cut -d' ' -f1)
 
 swift_configured() { [ -s "$SWIFT_BASE/etc/object.ring.gz" ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${SWIFT_PORT:-8080}/healthcheck"; }
 swift_proxy_up() { pid_alive "$RUN/swift-proxy.pid" "$PROXY_CONF" && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/healthcheck"; }
 
-# Fast path: Keystone answers, its fixtures exist, and the Swift proxy runs when Swift does.
-if pid_alive "$RUN/keystone.pid" "$CONF" && [ -e "$DATA/.fixtures" ] && curl -sf -o /dev/null --max-time 2 "$URL" \
+# Fast path: Keystone answers, its fixtures were made with these settings, and the Swift proxy
+# runs when Swift does.
+if pid_alive "$RUN/keystone.pid" "$CONF" && [ "$(cat "$DATA/.fixtures" 2>/dev/null)" = "$STAMP" ] && curl -sf -o /dev/null --max-time 2 "$URL" \
   && { ! swift_configured || swift_proxy_up; }; then
   log "keystone already running: $URL"
   exit 0
@@ -59,15 +64,22 @@ fi
 
 ensure_pkgs python3-keystone python3-keystonemiddleware curl
 mkdir -p "$ETC" "$RUN" "$LOG" "$DATA/fernet-keys" "$DATA/credential-keys"
+# one setup at a time (two test runs starting at once)
+exec 9>"$RUN/keystone-up.lock"
+flock 9
 chmod 700 "$DATA/fernet-keys" "$DATA/credential-keys"
 
-cat > "$CONF" <<EOF
+cat > "$CONF.new" <<EOF
 [DEFAULT]
 log_file = $LOG/keystone.log
 debug = false
 
 [database]
 connection = sqlite:///$DATA/keystone.sqlite
+
+[identity]
+# bcrypt's cheapest cost: these are test users, and Keystone serves one request at a time
+password_hash_rounds = 4
 
 [token]
 provider = fernet
@@ -82,13 +94,24 @@ key_repository = $DATA/fernet-keys
 [credential]
 key_repository = $DATA/credential-keys
 EOF
+# Other settings than the fixtures were made with (a port, a password, the hash cost): Keystone
+# and the Swift proxy start again, and passwords are set again (which revokes the users' tokens,
+# so only then).
+rehash=0
+[ "$(cat "$DATA/.fixtures" 2>/dev/null)" = "$STAMP" ] || rehash=1
+if [ "$rehash" = 1 ] || ! cmp -s "$CONF.new" "$CONF"; then
+  stop_pid "$RUN/keystone.pid" "$CONF" 10
+  mv "$CONF.new" "$CONF"
+else
+  rm -f "$CONF.new"
+fi
 
 manage() { # keystone-manage ARGS..., its output in the log; fails loudly
   keystone-manage --config-file "$CONF" "$@" >>"$LOG/manage.log" 2>&1 \
     || { tail -20 "$LOG/manage.log" >&2; die "keystone-manage $1 failed"; }
 }
 if [ ! -e "$DATA/.bootstrapped" ]; then
-  rm -f "$DATA/keystone.sqlite"
+  rm -f "$DATA"/keystone.sqlite*
   t=$(now_ms)
   manage db_sync
   # WAL: a reader's open transaction in the server would otherwise block every write
@@ -110,9 +133,9 @@ wait_http "$URL" 60 || { tail -30 "$LOG/keystone.log" "$LOG/keystone.stdout" >&2
 
 # Fixtures through Keystone's own API (idempotent: each is looked up before it is created).
 /usr/bin/python3 - "$URL" "$KEYSTONE_ADMIN_PASSWORD" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" \
-  "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_\$(project_id)s" <<'PY' || die "could not create keystone's fixtures; see $LOG/keystone.log"
+  "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_\$(project_id)s" "$rehash" <<'PY' || die "could not create keystone's fixtures (admin's password is the first bootstrap's: keystone-down.sh --purge to change it); see $LOG/keystone.log"
 import json, sys, urllib.request, urllib.error
-url, admin_pw, demo_pw, service_pw, swift_url = sys.argv[1:6]
+url, admin_pw, demo_pw, service_pw, swift_url, rehash = sys.argv[1:7]
 
 def call(method, path, body=None, token=None):
     request = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode(),
@@ -137,26 +160,34 @@ roles = {name: find_or_create('roles', 'role', name, {'name': name}) for name in
 projects = {name: find_or_create('projects', 'project', name, {'name': name, 'domain_id': 'default'}, '&domain_id=default') for name in ('demo', 'service')}
 def user(name, password, project, role):
     user_id = find_or_create('users', 'user', name, {'name': name, 'domain_id': 'default', 'password': password}, '&domain_id=default')
-    call('PATCH', f'/users/{user_id}', {'user': {'password': password}}, token=token)  # the env's password wins
+    if rehash == '1':  # the env's password wins, hashed at the configured cost
+        call('PATCH', f'/users/{user_id}', {'user': {'password': password}}, token=token)
     call('PUT', f'/projects/{projects[project]}/users/{user_id}/roles/{roles[role]}', token=token)
 user('demo', demo_pw, 'demo', 'member')
 user('karbor', service_pw, 'service', 'service')
 user('swift', service_pw, 'service', 'service')
 
+# Swift's own object-store (tests register others, in regions of their own)
 _, services = call('GET', '/services?type=object-store', token=token)
-service_id = services['services'][0]['id'] if services['services'] else call('POST', '/services', {'service': {'type': 'object-store', 'name': 'swift'}}, token=token)[1]['service']['id']
+ours = [service for service in services['services'] if service.get('name') == 'swift']
+service_id = ours[0]['id'] if ours else call('POST', '/services', {'service': {'type': 'object-store', 'name': 'swift'}}, token=token)[1]['service']['id']
 _, endpoints = call('GET', f'/endpoints?service_id={service_id}', token=token)
-have = {e['interface']: e for e in endpoints['endpoints']}
+have = {e['interface']: e for e in endpoints['endpoints'] if e.get('region_id') == 'RegionOne'}
 for interface in ('public', 'internal', 'admin'):
     if interface in have and have[interface]['url'] == swift_url:
         continue
     if interface in have:
         call('DELETE', f"/endpoints/{have[interface]['id']}", token=token)
     call('POST', '/endpoints', {'endpoint': {'service_id': service_id, 'interface': interface, 'url': swift_url, 'region_id': 'RegionOne'}}, token=token)
-PY
-touch "$DATA/.fixtures"
 
-# The Swift proxy that authenticates with Keystone, over swift-up.sh's rings and storage servers.
+if rehash == '1':  # admin last: this revokes the token used above
+    _, admins = call('GET', '/users?name=admin&domain_id=default', token=token)
+    call('PATCH', f"/users/{admins['users'][0]['id']}", {'user': {'password': admin_pw}}, token=token)
+PY
+
+# The Swift proxy that authenticates with Keystone, over swift-up.sh's rings and storage servers
+# (started again when the settings it was written with changed).
+[ "$rehash" = 0 ] || stop_pid "$RUN/swift-proxy.pid" "$PROXY_CONF" 10
 if swift_configured && ! swift_proxy_up; then
   cat > "$PROXY_CONF" <<EOF
 [DEFAULT]
@@ -195,4 +226,5 @@ EOF
   fi
   wait_http "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/healthcheck" 30 || die "the Keystone Swift proxy did not come up; see $LOG/swift-proxy.log"
 fi
+echo "$STAMP" > "$DATA/.fixtures"
 log "keystone up in $(( $(now_ms) - T0 )) ms: $URL$(swift_proxy_up && echo ", Swift through it at http://127.0.0.1:$SWIFT_KEYSTONE_PORT"); logs in $LOG"

@@ -8,7 +8,7 @@
  * `schema-parts.ts`.
  */
 import { CINDER_VOLUME_PLUGIN_SCHEMA, GLANCE_IMAGE_PLUGIN_SCHEMA, type CinderVolumePluginConfig, type GlanceImagePluginConfig } from './openstack-schema.js';
-import { KEYSTONE_AUTH_SCHEMA, NAME_SCHEMA as name, POSITIVE_SCHEMA as positive, TEXT_SCHEMA as text, UUID_SCHEMA as uuid, type KeystoneAuthConfig } from './schema-parts.js';
+import { KEYSTONE_AUTH_SCHEMA, NAME_SCHEMA as name, URL_SCHEMA, POSITIVE_SCHEMA as positive, TEXT_SCHEMA as text, UUID_SCHEMA as uuid, type KeystoneAuthConfig } from './schema-parts.js';
 import type { KeystoneAuthenticatorOptions } from 'karbor-ts/http';
 
 /** Where the HTTP API listens. */
@@ -256,7 +256,7 @@ const keystone = {
   type: 'object',
   required: ['authUrl', 'username', 'password', 'projectName'],
   properties: {
-    authUrl: { type: 'string', pattern: '^https?://', 'x-expect': 'an http(s) URL, e.g. http://keystone:5000/v3' },
+    authUrl: URL_SCHEMA,
     username: text,
     password: text,
     userDomainName: text,

@@ -329,7 +329,9 @@ export class KeystoneSession {
     const attempt = this.#request(signal).then(
       (token) => {
         this.#current = token;
-        this.#renewAt = token.expiresAt === undefined ? Number.POSITIVE_INFINITY : renewalTime(this.#now(), token.expiresAt, this.#margin);
+        // The expiry is Keystone's (real time); the wait until renewal is counted on `now`.
+        const realNow = Date.now();
+        this.#renewAt = token.expiresAt === undefined ? Number.POSITIVE_INFINITY : this.#now() + renewalTime(realNow, token.expiresAt, this.#margin) - realNow;
         return token;
       },
       (error: unknown) => {

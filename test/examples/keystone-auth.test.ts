@@ -32,8 +32,9 @@ describe('the example service with Keystone', () => {
   it('checks the keystone field', () => {
     expect(problems(config)).toEqual([]);
     expect(problems({ ...config, keystone: { ...validation, authUrl: 'keystone:5000' } })).toEqual([
-      'keystone.authUrl must be an http(s) URL, e.g. http://keystone:5000/v3, got "keystone:5000"',
+      'keystone.authUrl must be an http:// or https:// URL such as http://127.0.0.1:9292, got "keystone:5000"',
     ]);
+    expect(problems({ ...config, keystone: { ...validation, authUrl: 'http://' } })).toHaveLength(1);
     const { projectName: _dropped, ...unscoped } = validation;
     expect(problems({ ...config, keystone: unscoped })).toEqual(['keystone.projectName is required']);
     expect(problems({ ...config, keystone: { ...validation, region: 'RegionOne' } })).toEqual(['keystone.region is not a known field']);

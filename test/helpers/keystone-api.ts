@@ -51,8 +51,11 @@ export function useKeystoneApi(keystone: KeystoneTestService, region: string, op
     unregister = await registerKeystoneService(keystone, 'data-protect', region, `${service.url}/v1/$(project_id)s`);
   });
   afterAll(async () => {
-    await unregister?.();
-    await service?.close();
+    try {
+      await unregister?.();
+    } finally {
+      await service?.close();
+    }
   });
   return {
     get service() {

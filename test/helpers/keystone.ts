@@ -93,18 +93,28 @@ export async function requireKeystone(): Promise<KeystoneTestService> {
   return service;
 }
 
+/** The admin's token, one login per test file (Keystone here answers one request at a time). */
+let adminToken: Promise<string> | undefined;
+
 /** One admin request to the test Keystone; answers the parsed body (undefined when empty); throws on a status other than 2xx. */
 export async function keystoneAdmin<T = unknown>(service: KeystoneTestService, method: string, path: string, body?: unknown): Promise<T> {
-  const { token } = await keystoneLogin(service, service.admin);
-  const response = await fetch(`${service.authUrl}${path}`, {
-    method,
-    headers: { 'X-Auth-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`Keystone ${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  for (let attempt = 1; ; attempt++) {
+    adminToken ??= keystoneLogin(service, service.admin).then((login) => login.token);
+    const token = await adminToken;
+    const response = await fetch(`${service.authUrl}${path}`, {
+      method,
+      headers: { 'X-Auth-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (response.status === 401 && attempt === 1) {
+      adminToken = undefined; // revoked or expired: log in again, once
+      continue;
+    }
+    if (!response.ok) throw new Error(`Keystone ${method} ${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
 }
 
 /**
@@ -114,14 +124,24 @@ export async function keystoneAdmin<T = unknown>(service: KeystoneTestService, m
  * function that removes the service, its endpoints and the region.
  */
 export async function registerKeystoneService(service: KeystoneTestService, type: string, name: string, url: string): Promise<() => Promise<void>> {
-  await keystoneAdmin(service, 'POST', '/regions', { region: { id: name } });
-  const made = await keystoneAdmin<{ service: { id: string } }>(service, 'POST', '/services', { service: { type, name } });
-  const serviceId = made.service.id;
-  for (const face of ['public', 'internal', 'admin']) {
-    await keystoneAdmin(service, 'POST', '/endpoints', { endpoint: { service_id: serviceId, interface: face, url, region_id: name } });
-  }
-  return async () => {
-    await keystoneAdmin(service, 'DELETE', `/services/${serviceId}`);
-    await keystoneAdmin(service, 'DELETE', `/regions/${name}`);
+  let serviceId: string | undefined;
+  const remove = async (): Promise<void> => {
+    try {
+      if (serviceId !== undefined) await keystoneAdmin(service, 'DELETE', `/services/${serviceId}`);
+    } finally {
+      await keystoneAdmin(service, 'DELETE', `/regions/${name}`);
+    }
   };
+  await keystoneAdmin(service, 'POST', '/regions', { region: { id: name } });
+  try {
+    serviceId = (await keystoneAdmin<{ service: { id: string } }>(service, 'POST', '/services', { service: { type, name } })).service.id;
+    for (const face of ['public', 'internal', 'admin']) {
+      await keystoneAdmin(service, 'POST', '/endpoints', { endpoint: { service_id: serviceId, interface: face, url, region_id: name } });
+    }
+  } catch (error) {
+    // half registered: nothing may stay behind
+    await remove().catch(() => undefined);
+    throw error;
+  }
+  return remove;
 }

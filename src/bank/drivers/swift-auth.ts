@@ -229,12 +229,14 @@ export class SwiftSessions {
     return session;
   }
 
-  /** Re-authenticates because `staleToken` was refused (once, however many callers saw it). */
+  /** Re-authenticates because `staleToken` was refused or is due (once, however many callers saw it). */
   async refresh(staleToken: string): Promise<SwiftSession> {
-    const current = await this.#current?.catch(() => undefined);
+    const seen = this.#current;
+    const current = await seen?.catch(() => undefined);
     if (current !== undefined && current.token !== staleToken) return current;
     try {
-      return await this.#login();
+      // Another caller started the new login while this one waited: share it.
+      return await (this.#current !== seen && this.#current !== undefined ? this.#current : this.#login());
     } catch (error) {
       throw isFrameworkError(error) ? error : ioError('authentication', undefined, error);
     }
