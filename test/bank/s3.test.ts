@@ -12,19 +12,17 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isFrameworkError } from '../../src/core/errors.js';
 import type { BankDriver } from '../../src/bank/driver.js';
 import { readAll } from '../../src/bank/internal/body.js';
 import { createS3Driver, type S3DriverOptions } from '../../src/bank/drivers/s3.js';
 import { testBankDriver } from '../../src/testing/bank-driver-suite.js';
+import { MiB, chunked as chunkedBy, codeOf, md5 } from '../helpers/driver-bytes.js';
 import { requireS3, uniqueName } from '../helpers/services.js';
 
 const s3 = await requireS3();
-const MiB = 1024 * 1024;
-const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const buckets: string[] = [];
 
 function newClient(extra: Record<string, unknown> = {}): S3Client {
@@ -53,15 +51,6 @@ function newDriver(overrides: Partial<S3DriverOptions> = {}): { driver: BankDriv
   return { driver: createS3Driver(options), bucket };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return isFrameworkError(error) ? error.code : `uncoded: ${String(error)}`;
-  }
-  return 'no error';
-}
-
 async function keysOf(bucket: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
@@ -82,11 +71,8 @@ async function pendingUploads(bucket: string): Promise<number> {
   return (uploads.Uploads ?? []).length;
 }
 
-function chunked(bytes: Uint8Array, size = 256 * 1024): Readable {
-  return Readable.from((function* () {
-    for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
-  })());
-}
+/** `bytes` in 256 KiB chunks. */
+const chunked = (bytes: Uint8Array): Readable => chunkedBy(bytes, 256 * 1024);
 
 async function purgeBucket(bucket: string): Promise<void> {
   const keys = await keysOf(bucket);
