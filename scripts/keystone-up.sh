@@ -11,8 +11,7 @@
 # catalog as the object-store: a Keystone login finds Swift there, as in a real cloud. The
 # tempauth proxy of swift-up.sh is untouched.
 #
-# What it creates (idempotent; passwords from the env below — admin's is set by the first
-# bootstrap: change it with keystone-down.sh --purge):
+# What it creates (idempotent; passwords from the env below, set again when they change):
 #   admin / $KEYSTONE_ADMIN_PASSWORD   role admin on project admin (keystone-manage bootstrap)
 #   demo  / $KEYSTONE_DEMO_PASSWORD    role member on project demo
 #   karbor / $KEYSTONE_SERVICE_PASSWORD, swift / the same   role service on project service
@@ -49,10 +48,17 @@ PROXY_CONF=$ETC/swift-proxy-keystone.conf
 URL=http://127.0.0.1:$KEYSTONE_PORT/v3
 T0=$(now_ms)
 # What the fixtures and the Swift proxy were made with: when it changes, they are made again.
-STAMP=$(printf '%s\n' "rounds=4" "$KEYSTONE_PORT" "$SWIFT_KEYSTONE_PORT" "$SWIFT_MEMCACHED_PORT" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" | sha256sum | cut -d' ' -f1)
+STAMP=$(printf '%s\n' "rounds=4" "$KEYSTONE_PORT" "$SWIFT_KEYSTONE_PORT" "$SWIFT_MEMCACHED_PORT" "$KEYSTONE_ADMIN_PASSWORD" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" | sha256sum | cut -d' ' -f1)
 
 swift_configured() { [ -s "$SWIFT_BASE/etc/object.ring.gz" ] && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:${SWIFT_PORT:-8080}/healthcheck"; }
 swift_proxy_up() { pid_alive "$RUN/swift-proxy.pid" "$PROXY_CONF" && curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/healthcheck"; }
+
+# One run at a time (two test runs starting at once). flock -o: the lock stays with flock
+# itself, so the daemons this run starts do not hold it after it ends.
+if [ -z "${KEYSTONE_UP_LOCKED:-}" ]; then
+  mkdir -p "$RUN"
+  KEYSTONE_UP_LOCKED=1 exec flock -o "$RUN/keystone-up.lock" bash "$0" "$@"
+fi
 
 # Fast path: Keystone answers, its fixtures were made with these settings, and the Swift proxy
 # runs when Swift does.
@@ -64,9 +70,6 @@ fi
 
 ensure_pkgs python3-keystone python3-keystonemiddleware curl
 mkdir -p "$ETC" "$RUN" "$LOG" "$DATA/fernet-keys" "$DATA/credential-keys"
-# one setup at a time (two test runs starting at once)
-exec 9>"$RUN/keystone-up.lock"
-flock 9
 chmod 700 "$DATA/fernet-keys" "$DATA/credential-keys"
 
 cat > "$CONF.new" <<EOF
@@ -119,11 +122,13 @@ if [ ! -e "$DATA/.bootstrapped" ]; then
   /usr/bin/python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$DATA/keystone.sqlite"
   [ -e "$DATA/fernet-keys/0" ] || manage fernet_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
   [ -e "$DATA/credential-keys/0" ] || manage credential_setup --keystone-user "$(id -un)" --keystone-group "$(id -gn)"
-  manage bootstrap --bootstrap-password "$KEYSTONE_ADMIN_PASSWORD" --bootstrap-region-id RegionOne \
-    --bootstrap-admin-url "$URL" --bootstrap-internal-url "$URL" --bootstrap-public-url "$URL"
   touch "$DATA/.bootstrapped"
   log "keystone database and keys made in $(( $(now_ms) - t )) ms"
 fi
+# admin, its roles, the identity service and its endpoints, made or brought up to date (bootstrap
+# changes admin's password, which revokes its tokens, only when it differs)
+[ "$rehash" = 0 ] || manage bootstrap --bootstrap-password "$KEYSTONE_ADMIN_PASSWORD" --bootstrap-region-id RegionOne \
+  --bootstrap-admin-url "$URL" --bootstrap-internal-url "$URL" --bootstrap-public-url "$URL"
 
 if ! pid_alive "$RUN/keystone.pid" "$CONF"; then
   assert_port_free "$KEYSTONE_PORT"
@@ -133,7 +138,7 @@ wait_http "$URL" 60 || { tail -30 "$LOG/keystone.log" "$LOG/keystone.stdout" >&2
 
 # Fixtures through Keystone's own API (idempotent: each is looked up before it is created).
 /usr/bin/python3 - "$URL" "$KEYSTONE_ADMIN_PASSWORD" "$KEYSTONE_DEMO_PASSWORD" "$KEYSTONE_SERVICE_PASSWORD" \
-  "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_\$(project_id)s" "$rehash" <<'PY' || die "could not create keystone's fixtures (admin's password is the first bootstrap's: keystone-down.sh --purge to change it); see $LOG/keystone.log"
+  "http://127.0.0.1:$SWIFT_KEYSTONE_PORT/v1/AUTH_\$(project_id)s" "$rehash" <<'PY' || die "could not create keystone's fixtures; see $LOG/keystone.log"
 import json, sys, urllib.request, urllib.error
 url, admin_pw, demo_pw, service_pw, swift_url, rehash = sys.argv[1:7]
 
@@ -179,6 +184,28 @@ for interface in ('public', 'internal', 'admin'):
     if interface in have:
         call('DELETE', f"/endpoints/{have[interface]['id']}", token=token)
     call('POST', '/endpoints', {'endpoint': {'service_id': service_id, 'interface': interface, 'url': swift_url, 'region_id': 'RegionOne'}}, token=token)
+
+# What killed test runs left behind: services and regions named by uniqueName
+# (kts-<what>-<base36 ms>-<hex>) over two hours ago
+import time
+cutoff = time.time() * 1000 - 2 * 3600 * 1000
+def stale(name):
+    parts = name.split('-')
+    try:
+        return name.startswith('kts-') and len(parts) >= 4 and int(parts[-2], 36) < cutoff
+    except ValueError:
+        return False
+def quietly(method, path):
+    try:
+        call(method, path, token=token)
+    except urllib.error.HTTPError:
+        pass
+for service in call('GET', '/services', token=token)[1]['services']:
+    if stale(service.get('name') or ''):
+        quietly('DELETE', f"/services/{service['id']}")
+for region in call('GET', '/regions', token=token)[1]['regions']:
+    if stale(region['id']):
+        quietly('DELETE', f"/regions/{region['id']}")
 
 if rehash == '1':  # admin last: this revokes the token used above
     _, admins = call('GET', '/users?name=admin&domain_id=default', token=token)
