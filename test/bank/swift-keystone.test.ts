@@ -347,14 +347,21 @@ describe('swift driver: Keystone v3 (real Keystone, real Keystone-authenticated 
     const lifetime = Date.parse(body.expires_at) - Date.parse(body.issued_at!);
     expect(lifetime).toBeGreaterThan(30 * 60_000);
 
-    // a margin a quarter of an hour short of the lifetime: the token is good for the whole test
+    // a ten-minute margin (under half the lifetime): the token serves until ten minutes before
+    // its expiry on the driver's clock, then a new one is fetched before the next request
+    let steadyNow = Date.now();
     const steady = recording();
-    const { driver, container } = keystoneDriver({}, { fetch: steady.fetch, tokenRefreshMarginMs: lifetime - 15 * 60_000 });
+    const { driver, container } = keystoneDriver({}, { fetch: steady.fetch, tokenRefreshMarginMs: 10 * 60_000, clock: () => steadyNow });
     await driver.put('x', Buffer.from('1'));
     await driver.head('x');
+    steadyNow += lifetime - 11 * 60_000;
     expect((await readAll(await driver.get('x'))).toString()).toBe('1');
     expect(steady.logins).toHaveLength(1);
     expect(steady.swift.every((call) => call.token === steady.logins[0]!.subjectToken)).toBe(true);
+    steadyNow += 2 * 60_000;
+    await driver.head('x');
+    expect(steady.logins).toHaveLength(2);
+    expect(steady.swift.at(-1)!.token).toBe(steady.logins[1]!.subjectToken);
 
     // a margin longer than the lifetime: each token is still used for half its life (on the
     // driver's clock), then renewed ahead of its expiry, never after a 401
