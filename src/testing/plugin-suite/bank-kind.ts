@@ -6,7 +6,7 @@
  * @module
  */
 import { describe } from 'vitest';
-import { PLUGIN_TEST_GROUPS, type PluginTestGroup } from '../plugin-suite.js';
+import { PLUGIN_TEST_GROUPS, type PluginTestGroup } from './names.js';
 import type { PluginSuiteBankKind } from '../plugin-suite-banks.js';
 import { cancellationCases } from './cancellation.js';
 import { claimsCases } from './claims.js';

@@ -9,7 +9,7 @@ import { expect } from 'vitest';
 import { VERIFICATION_LEVELS, type VerificationLevel } from '../../core/operation.js';
 import { supportsCopy, supportsVerification } from '../../core/plugin.js';
 import { resourceKey } from '../../core/resource.js';
-import { CORRUPTION_CLASSES, type CorruptionClass } from '../plugin-suite.js';
+import { CORRUPTION_CLASSES, type CorruptionClass } from './names.js';
 import type { Case, Harness } from './harness.js';
 
 /** The classes only a level that re-reads data can detect (`head` reports nothing wrong). */

@@ -9,7 +9,7 @@
  */
 import { expect } from 'vitest';
 import { resourceKey } from '../../core/resource.js';
-import { CORRUPTION_CLASSES } from '../plugin-suite.js';
+import { CORRUPTION_CLASSES } from './names.js';
 import type { Case, Harness } from './harness.js';
 import { inflict } from './inflict.js';
 import { outcome } from './steps.js';
