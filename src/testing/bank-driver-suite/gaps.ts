@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { describe, expect, it } from 'vitest';
+import { it } from 'vitest';
+import { declaredGaps } from '../declared-gaps.js';
 import type { BankDriverSkip, BankDriverTestGroup } from '../bank-driver-suite.js';
 import type { Case, CaseContext } from './context.js';
 
@@ -19,28 +20,19 @@ export interface GroupRegistry {
 
 /** A {@link GroupRegistry} for the declared gaps `skip`. */
 export function createGroupRegistry(skip: readonly BankDriverSkip[]): GroupRegistry {
-  const known = new Set<string>();
-
-  const reasonFor = (id: string): string | undefined => skip.find((entry) => entry.test === id)?.reason;
-
+  const gaps = declaredGaps(skip);
   return {
     group(id, register) {
-      known.add(id);
-      describe(id, () => {
+      gaps.group(id, (add) =>
         register((title, body, timeout) => {
-          const caseId = `${id}: ${title}`;
-          known.add(caseId);
-          const reason = reasonFor(caseId) ?? reasonFor(id);
+          const reason = add(title);
           if (reason === undefined) it(title, (context) => body(context as unknown as CaseContext), timeout);
           else it.skip(`${title} (skipped: ${reason})`, body);
-        });
-      });
+        }),
+      );
     },
     declaresOnlyGapsThatExist() {
-      it('declares only gaps that exist', () => {
-        const unknown = skip.filter((entry) => !known.has(entry.test));
-        expect(unknown.map((entry) => entry.test)).toEqual([]);
-      });
+      gaps.declaresOnlyGapsThatExist('declares only gaps that exist');
     },
   };
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { describe, expect, it } from 'vitest';
+import { it } from 'vitest';
+import { declaredGaps } from '../declared-gaps.js';
 import type { PluginTestGroup } from '../plugin-suite.js';
 import type { Case } from './harness.js';
 import type { SuiteSettings } from './settings.js';
@@ -22,27 +23,19 @@ export interface GroupRegistry {
 /** A {@link GroupRegistry} for the declared gaps, case timeout and plugin name of `settings`. */
 export function createGroupRegistry(settings: SuiteSettings): GroupRegistry {
   const { name, skip, timeoutMs } = settings;
-  const known = new Set<string>();
-  const reasonFor = (id: string): string | undefined => skip.find((entry) => entry.test === id)?.reason;
-
+  const gaps = declaredGaps(skip);
   return {
     group(id, register) {
-      known.add(id);
-      describe(id, () => {
+      gaps.group(id, (add) =>
         register((title, body, unless) => {
-          const caseId = `${id}: ${title}`;
-          known.add(caseId);
-          const reason = reasonFor(caseId) ?? reasonFor(id) ?? unless;
+          const reason = add(title) ?? unless;
           if (reason === undefined) it(title, body, timeoutMs);
           else it.skip(`${title} (skipped: ${reason})`, body);
-        });
-      });
+        }),
+      );
     },
     declaresOnlyGapsThatExist() {
-      it(`protection plugin conformance: ${name} declares only gaps that exist`, () => {
-        const unknown = skip.filter((entry) => !known.has(entry.test));
-        expect(unknown.map((entry) => entry.test)).toEqual([]);
-      });
+      gaps.declaresOnlyGapsThatExist(`protection plugin conformance: ${name} declares only gaps that exist`);
     },
   };
 }
