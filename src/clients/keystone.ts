@@ -22,7 +22,7 @@
  * @module
  */
 import { NotFoundError, UnavailableError, isFrameworkError, type FrameworkError } from '../core/errors.js';
-import { renewalTime } from '../core/renewal.js';
+import { renewalDelay } from '../core/renewal.js';
 import { staticEndpoint, trimUrl, type ResolvedEndpoint, type ServiceEndpoint } from './endpoint.js';
 import { HttpClient, type ClientOptions } from './http.js';
 
@@ -329,9 +329,7 @@ export class KeystoneSession {
     const attempt = this.#request(signal).then(
       (token) => {
         this.#current = token;
-        // The expiry is Keystone's (real time); the wait until renewal is counted on `now`.
-        const realNow = Date.now();
-        this.#renewAt = token.expiresAt === undefined ? Number.POSITIVE_INFINITY : this.#now() + renewalTime(realNow, token.expiresAt, this.#margin) - realNow;
+        this.#renewAt = token.expiresAt === undefined ? Number.POSITIVE_INFINITY : this.#now() + renewalDelay(token.expiresAt, this.#margin);
         return token;
       },
       (error: unknown) => {

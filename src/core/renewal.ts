@@ -8,11 +8,12 @@
  */
 
 /**
- * The time (epoch ms) from which a credential obtained at `obtainedAt` and expiring at
- * `expiresAt` should be renewed: `expiresAt - marginMs`, but not before the middle of its
- * lifetime.
+ * How long (ms) a credential obtained just now and expiring at `expiresAt` (epoch ms, real
+ * time: the server's) is to be used before it is renewed: until `marginMs` before it expires,
+ * and at least half its remaining lifetime. Callers add it to their own clock, so a test clock
+ * sees the renewal as the time it advances.
  */
-export function renewalTime(obtainedAt: number, expiresAt: number, marginMs: number): number {
-  const lifetime = Math.max(0, expiresAt - obtainedAt);
-  return expiresAt - Math.min(marginMs, lifetime / 2);
+export function renewalDelay(expiresAt: number, marginMs: number): number {
+  const lifetime = Math.max(0, expiresAt - Date.now());
+  return lifetime - Math.min(marginMs, lifetime / 2);
 }

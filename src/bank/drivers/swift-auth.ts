@@ -9,7 +9,7 @@
  */
 import { BankError, CancelledError, isCancellation, isFrameworkError } from '../../core/errors.js';
 import { ioError } from '../internal/errors.js';
-import { renewalTime } from '../../core/renewal.js';
+import { renewalDelay } from '../../core/renewal.js';
 
 /** Swift v1 auth, as served by tempauth (and swauth, and many gateways). */
 export interface SwiftTempAuthOptions {
@@ -206,12 +206,7 @@ export class SwiftSessions {
   #login(): Promise<SwiftSession> {
     const attempt = authenticate(this.#options.auth, this.#options.fetch).then((authenticated) => {
       const session = this.#options.storageUrl === undefined ? authenticated : { ...authenticated, storageUrl: this.#options.storageUrl };
-      if (session.expiresAt !== undefined) {
-        // The expiry is real time (Swift's relative one was read against Date.now, Keystone's is
-        // absolute); the wait until renewal is then counted on the driver's clock.
-        const realNow = Date.now();
-        this.#renewAt.set(session, this.#now() + renewalTime(realNow, session.expiresAt, this.#options.refreshMarginMs) - realNow);
-      }
+      if (session.expiresAt !== undefined) this.#renewAt.set(session, this.#now() + renewalDelay(session.expiresAt, this.#options.refreshMarginMs));
       return session;
     });
     this.#current = attempt;
